@@ -1,0 +1,1 @@
+"""The domain: reflection, discussion, cohort. No Flask, no pylti1p3."""

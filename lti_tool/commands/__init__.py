@@ -1,0 +1,1 @@
+"""Operator commands, one module per group, each exposing ``cli``."""

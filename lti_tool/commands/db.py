@@ -1,0 +1,25 @@
+"""``peerloop db``: apply and inspect migrations."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from lti_tool import migrate
+from lti_tool.web import settings
+
+cli = AppGroup("db", help="Database migrations.")
+
+
+@cli.command("upgrade")
+def upgrade() -> None:
+    """Apply every pending migration."""
+    migrate.upgrade(settings().database_url)
+    click.echo("Database is up to date.")
+
+
+@cli.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+def revision(message: str) -> None:
+    """Write a new migration from the difference between models and database (developers)."""
+    migrate.revision(settings().database_url, message)

@@ -1,0 +1,5 @@
+"""Placeholder command group; filled by its feature."""
+
+from flask.cli import AppGroup
+
+cli = AppGroup("lrs", help="(not yet available)")

@@ -1,0 +1,71 @@
+"""Settings, read from PEERLOOP_* environment variables (and a .env file if present).
+
+Every setting is listed with its default and meaning in the README's configuration table.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """One installation's configuration. ``create_app(settings)`` takes an instance."""
+
+    model_config = SettingsConfigDict(env_prefix="PEERLOOP_", env_file=".env", extra="ignore")
+
+    env: Literal["development", "production", "test"] = "development"
+    base_url: str = Field(
+        "http://127.0.0.1:5000",
+        description="Public URL of the tool as LMSs reach it (scheme, host, optional port).",
+    )
+    secret_key: str = Field(
+        "dev-only-change-me",
+        description="Signs launch tokens and session cookies. Must be set in production.",
+    )
+    database_url: str = "sqlite:///instance/peerloop.sqlite"
+    redis_url: str | None = Field(
+        None, description="If set, launch state lives in Redis instead of the database."
+    )
+    clock_leeway_seconds: int = Field(5, ge=0, le=300)
+    launch_token_ttl_seconds: int = Field(8 * 3600, ge=60)
+    launch_state_ttl_seconds: int = Field(600, ge=30)
+    deployment_policy: Literal["record", "reject"] = Field(
+        "record",
+        description="Unknown deployment of a known platform: record it on first launch, or refuse.",
+    )
+    key_grace_days: int = Field(
+        7, ge=0, description="How long a rotated-out key stays published in the JWKS."
+    )
+    http_timeout_seconds: float = Field(10.0, gt=0)
+    proxy_fix_hops: int = Field(
+        0, ge=0, description="Number of TLS-terminating proxies in front of the tool."
+    )
+    sandbox_enabled: bool = Field(
+        False, description="Serve the sandbox LMS at /sandbox (development only)."
+    )
+    log_level: str = "INFO"
+
+    # xAPI / LRS
+    lrs_url: str | None = Field(None, description="Default LRS endpoint (…/xAPI/).")
+    lrs_username: str | None = None
+    lrs_password: str | None = None
+    lrs_version: Literal["1.0.3", "2.0.0"] = "1.0.3"
+    lrs_worker_thread: bool = Field(
+        True, description="Run the LRS dispatcher as a thread of the web process (development)."
+    )
+    xapi_pseudonymize: bool = False
+    xapi_pseudonym_secret: str | None = None
+    xapi_include_names: bool = False
+    xapi_include_text: bool = True
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"

@@ -1,0 +1,1 @@
+"""Blueprints: URL maps and thin controllers. Each module exposes ``bp``."""

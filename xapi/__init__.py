@@ -1,0 +1,1 @@
+"""Pure xAPI statement building on the tincan library: vocabulary, actors, context, builders."""
