@@ -56,9 +56,5 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
-    if settings.sandbox_enabled and not settings.is_production:
-        from lti_tool.sandbox import views as sandbox_views
-
-        app.register_blueprint(sandbox_views.bp)
     logging.getLogger("peerloop").debug("app created for %s", settings.base_url)
     return app

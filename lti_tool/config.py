@@ -43,9 +43,6 @@ class Settings(BaseSettings):
     proxy_fix_hops: int = Field(
         0, ge=0, description="Number of TLS-terminating proxies in front of the tool."
     )
-    sandbox_enabled: bool = Field(
-        False, description="Serve the sandbox LMS at /sandbox (development only)."
-    )
     log_level: str = "INFO"
 
     # xAPI / LRS
