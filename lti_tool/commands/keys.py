@@ -1,5 +1,48 @@
-"""Placeholder command group; filled by its feature."""
+"""``peerloop keys``: the tool's signing keys (list, rotate). Private keys are never printed."""
 
+from __future__ import annotations
+
+from datetime import timedelta
+
+import click
 from flask.cli import AppGroup
 
-cli = AppGroup("keys", help="(not yet available)")
+from lti_tool.lti import keys
+from lti_tool.web import db, settings
+
+cli = AppGroup("keys", help="The tool's signing keys, published at /lti/jwks.")
+
+
+@cli.command("list")
+def list_() -> None:
+    """Show each key's kid, status and dates (current, retiring, retired)."""
+    rows = keys.all_keys(db())
+    if not rows:
+        click.echo("No key yet: the first one is made on first use (or `peerloop keys rotate`).")
+        return
+    click.echo(f"{'kid':<45} {'status':<9} {'created':<20} published until")
+    for row in rows:
+        status = keys.status_at(row)
+        until = "-"
+        if row.status == keys.RETIRING and row.retire_after is not None:
+            until = f"{row.retire_after:%Y-%m-%d %H:%M}"
+        click.echo(f"{row.kid:<45} {status:<9} {row.created_at:%Y-%m-%d %H:%M:%S}  {until}")
+
+
+@cli.command("rotate")
+@click.option(
+    "--grace-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Days the previous key stays published (default: PEERLOOP_KEY_GRACE_DAYS).",
+)
+def rotate(grace_days: int | None) -> None:
+    """Make a new signing key; the previous one stays in the JWKS for the grace period."""
+    days = settings().key_grace_days if grace_days is None else grace_days
+    session = db()
+    pruned = keys.prune(session)
+    row = keys.rotate(session, timedelta(days=days))
+    session.commit()
+    click.echo(f"New signing key {row.kid}; previous keys stay published for {days} day(s).")
+    if pruned:
+        click.echo(f"Deleted {pruned} key(s) whose grace period had ended.")

@@ -1,5 +1,97 @@
-"""Placeholder command group; filled by its feature."""
+"""``peerloop platform``: register, list and remove LTI platforms and their deployments."""
 
+from __future__ import annotations
+
+import click
 from flask.cli import AppGroup
 
-cli = AppGroup("platform", help="(not yet available)")
+from lti_tool.lti import registrations
+from lti_tool.lti.registrations import RegistrationError
+from lti_tool.web import db
+
+cli = AppGroup("platform", help="LTI platforms (LMS registrations) and their deployments.")
+
+
+@cli.command("add")
+@click.option("--issuer", required=True, help="The platform's issuer (iss), an https URL.")
+@click.option("--client-id", required=True, help="The client id the platform gave Peerloop.")
+@click.option("--auth-url", required=True, help="The platform's OIDC authorisation URL.")
+@click.option("--token-url", required=True, help="The platform's OAuth2 token URL.")
+@click.option("--jwks-url", required=True, help="The platform's public keyset (JWKS) URL.")
+@click.option("--audience", default=None, help="Token audience, if not the token URL.")
+@click.option(
+    "--deployment-id",
+    "deployment_ids",
+    multiple=True,
+    help="A deployment id; repeat for several. Others are recorded on first launch.",
+)
+@click.option("--name", default=None, help="A name shown to administrators (e.g. Moodle).")
+def add(
+    issuer: str,
+    client_id: str,
+    auth_url: str,
+    token_url: str,
+    jwks_url: str,
+    audience: str | None,
+    deployment_ids: tuple[str, ...],
+    name: str | None,
+) -> None:
+    """Register a platform from the values its LTI 1.3 settings page shows."""
+    session = db()
+    try:
+        platform = registrations.add_platform(
+            session,
+            issuer=issuer,
+            client_id=client_id,
+            auth_login_url=auth_url,
+            auth_token_url=token_url,
+            key_set_url=jwks_url,
+            auth_token_audience=audience,
+            deployment_ids=deployment_ids,
+            name=name,
+            source="cli",
+        )
+        session.commit()
+    except RegistrationError as error:
+        session.rollback()
+        raise click.ClickException(error.message) from error
+    deployments = ", ".join(d.deployment_id for d in platform.deployments) or "none yet"
+    click.echo(
+        f"Registered {platform.issuer} (client id {platform.client_id}); "
+        f"deployments: {deployments}."
+    )
+
+
+@cli.command("list")
+def list_() -> None:
+    """Show every registered platform with its deployments."""
+    platforms = registrations.list_platforms(db())
+    if not platforms:
+        click.echo("No platform is registered. Add one with `peerloop platform add`.")
+        return
+    for platform in platforms:
+        click.echo(f"{platform.issuer}  client_id={platform.client_id}  source={platform.source}")
+        if platform.name:
+            click.echo(f"  name:        {platform.name}")
+        click.echo(f"  login URL:   {platform.auth_login_url}")
+        click.echo(f"  token URL:   {platform.auth_token_url}")
+        if platform.auth_token_audience:
+            click.echo(f"  audience:    {platform.auth_token_audience}")
+        click.echo(f"  keyset URL:  {platform.key_set_url}")
+        ids = ", ".join(d.deployment_id for d in platform.deployments) or "none yet"
+        click.echo(f"  deployments: {ids}")
+
+
+@cli.command("remove")
+@click.option("--issuer", required=True, help="The platform's issuer.")
+@click.option("--client-id", required=True, help="The client id of the registration.")
+def remove(issuer: str, client_id: str) -> None:
+    """Remove a registration and its deployments; its launches stop working."""
+    session = db()
+    try:
+        platform = registrations.remove_platform(session, issuer, client_id)
+        session.commit()
+    except RegistrationError as error:
+        session.rollback()
+        raise click.ClickException(error.message) from error
+    click.echo(f"Removed {platform.issuer} (client id {platform.client_id}).")

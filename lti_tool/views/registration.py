@@ -1,5 +1,60 @@
-"""Placeholder blueprint; filled by its feature."""
+"""Registration URLs: LTI Dynamic Registration, our JWKS, and the Canvas developer-key JSON."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from lti_tool.logs import log_event
+from lti_tool.lti import dynamic_registration, keys
+from lti_tool.lti.dynamic_registration import DynamicRegistrationError
+from lti_tool.web import db, settings
 
 bp = Blueprint("registration", __name__)
+
+
+@bp.get("/lti/register")
+def register() -> ResponseReturnValue:
+    """Opened by the LMS (in an iframe or a new window) with openid_configuration + token."""
+    session = db()
+    try:
+        outcome = dynamic_registration.register(
+            session,
+            openid_configuration=request.args.get("openid_configuration"),
+            registration_token=request.args.get("registration_token"),
+            base_url=settings().base_url,
+            timeout=settings().http_timeout_seconds,
+        )
+        session.commit()
+    except DynamicRegistrationError as error:
+        session.rollback()
+        log_event(
+            "dynamic_registration_failed",
+            logging.WARNING,
+            code=error.code,
+            status=error.status,
+            reason=error.message,
+        )
+        return render_template("registration/failed.html", error=error), error.status
+    return render_template("registration/done.html", outcome=outcome)
+
+
+@bp.get("/lti/jwks")
+def jwks() -> ResponseReturnValue:
+    """Our public keys (current and retiring); the first key is made on the first request."""
+    session = db()
+    keys.signing_key(session)
+    session.commit()
+    response = jsonify(keys.published_jwks(session))
+    # Short cache: platforms refetch on an unknown kid, and a rotation shows within minutes.
+    response.cache_control.public = True
+    response.cache_control.max_age = 300
+    return response
+
+
+@bp.get("/lti/canvas.json")
+def canvas_json() -> dict[str, Any]:
+    return dynamic_registration.canvas_configuration(settings().base_url)
