@@ -1,0 +1,106 @@
+"""Plain inputs to the statement builders: who acted, where, on what, when, and with which
+installation options. No database or web objects, so callers map their rows onto these."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+SUPPORTED_VERSIONS = ("1.0.3", "2.0.0")
+
+PostKind = Literal["thread", "post", "reply", "question", "reflection"]
+
+
+@dataclass(frozen=True)
+class Who:
+    """A person as the LMS identified them in the LTI launch."""
+
+    issuer: str  # LTI iss: the account's homePage
+    sub: str  # LTI sub: the account name, unless pseudonymised
+    name: str | None = None  # sent only when the installation turns names on
+    email: str | None = None  # sent only when the installation turns e-mail on
+
+
+@dataclass(frozen=True)
+class Cohort:
+    id: str  # our cohort id (or the LMS group id it came from)
+    name: str | None = None
+    round: int | None = None  # the cohort's current round, 1-based
+
+
+@dataclass(frozen=True)
+class Where:
+    """The LTI placement an interaction happened in."""
+
+    tool_url: str  # the tool's base URL: our activity IRIs live under it
+    course_id: str  # LTI context id
+    placement_id: str  # LTI resource link id
+    deployment_id: str
+    activity_kind: Literal["reflection", "discussion", "cohort"] = "reflection"
+    course_title: str | None = None
+    placement_title: str | None = None
+    tool_platform: Mapping[str, str] | None = None  # the LTI tool_platform claim
+    language: str | None = None  # the launch locale, e.g. "en" or "fr_CA"
+    cohort: Cohort | None = None  # the learner's cohort here, if any
+    instructor: Who | None = None  # the course's instructor, when the caller knows one
+
+
+@dataclass(frozen=True)
+class XapiOptions:
+    """Per-installation choices about what statements may reveal."""
+
+    pseudonymize_secret: str | None = None  # set: account name = HMAC-SHA256(secret, sub)
+    include_names: bool = False  # Agent.name from the LMS (never when pseudonymising)
+    include_email: bool = False  # Agent identified by mbox (never when pseudonymising)
+    include_text: bool = True  # result.response and titles carry what people wrote
+    version: str = "1.0.3"
+
+    def __post_init__(self) -> None:
+        if self.version not in SUPPORTED_VERSIONS:
+            raise ValueError(
+                f"xAPI version {self.version!r} is not supported; use one of "
+                + ", ".join(SUPPORTED_VERSIONS)
+            )
+        if self.pseudonymize_secret is not None and not self.pseudonymize_secret:
+            raise ValueError("the pseudonymisation secret must not be empty")
+
+
+@dataclass(frozen=True)
+class Row:
+    """The stored row an interaction is recorded from: it makes the statement id and time."""
+
+    kind: str  # the kind of row (table), e.g. "post", "reaction", "launch"
+    id: str | int
+    at: datetime  # when it happened; must be timezone-aware
+
+
+@dataclass(frozen=True)
+class Post:
+    """A thread, post, reply, question or reflection: anything people write."""
+
+    id: str | int
+    kind: PostKind = "post"
+    text: str | None = None
+    title: str | None = None
+    parent: Post | None = None  # the thread it is in, or the post it answers
+    author: Who | None = None  # for statements about someone else's post
+    anonymous_to_peers: bool = False
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A reflection prompt (an open question)."""
+
+    id: str | int
+    text: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class Extras:
+    """Interaction-specific values a builder adds; kept together so helpers stay generic."""
+
+    result: dict[str, object] = field(default_factory=dict)
+    context: dict[str, object] = field(default_factory=dict)
