@@ -51,14 +51,16 @@ class LearningLockerProcess:
             "WINSTON_CONSOLE_LEVEL": "error",
             "SERVICE_AWAIT_UPDATES": "true",
         }
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            ["node", str(LRS_DIR / "start.js")],
-            cwd=LRS_DIR,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        # The child keeps its own copy of the descriptor; ours is closed at once (an unclosed
+        # file is a ResourceWarning, which this suite turns into an error).
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                ["node", str(LRS_DIR / "start.js")],
+                cwd=LRS_DIR,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         wait_for_port(self.port)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
