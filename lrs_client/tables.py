@@ -3,8 +3,24 @@ stays a leaf; the app's Alembic environment migrates both metadatas."""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -14,9 +30,108 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
+# Outbox row states.
+PENDING = "pending"
+SENT = "sent"
+DEAD = "dead"
+
 
 class LrsBase(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
 metadata = LrsBase.metadata
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on SQLite too (it hands back naive ones). A copy of the web layer's
+    type on purpose: lrs_client imports none of our other packages."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware UTC datetime")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Destination(LrsBase):
+    """One LRS statements are delivered to, with its own credentials and delivery state."""
+
+    __tablename__ = "lrs_destinations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Operator's name for it; ``default`` is kept in step with the PEERLOOP_LRS_* settings.
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    # xAPI base URL, ending with a slash (statements live at endpoint + "statements").
+    endpoint: Mapped[str] = mapped_column(String(2048))
+    # Basic-auth credentials (the LRS's key and secret); empty means no Authorization header.
+    username: Mapped[str] = mapped_column(String(255), default="")
+    password: Mapped[str] = mapped_column(String(255), default="")
+    # X-Experience-API-Version sent: "1.0.3" or "2.0.0".
+    xapi_version: Mapped[str] = mapped_column(String(8), default="1.0.3")
+    # Disabled destinations get no new statements and their pending rows wait.
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Consecutive failed deliveries; drives the destination's exponential backoff.
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    # No delivery to this destination before this time (backoff, Retry-After).
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # The last delivery error (operator message) and when it happened, shown by `lrs status`.
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # When a batch was last accepted.
+    last_success_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class OutboxRow(LrsBase):
+    """One statement waiting for (or done with) delivery to one destination."""
+
+    __tablename__ = "lrs_outbox"
+    __table_args__ = (
+        # The same statement is queued once per destination, so a replay never doubles it.
+        UniqueConstraint("destination_id", "statement_id"),
+        # The dispatcher's claim: due pending rows of a destination, oldest first.
+        Index("ix_lrs_outbox_due", "status", "destination_id", "next_attempt_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    destination_id: Mapped[int] = mapped_column(
+        ForeignKey("lrs_destinations.id", ondelete="CASCADE")
+    )
+    # The statement's own id (a UUID), also the LRS's idempotency key.
+    statement_id: Mapped[str] = mapped_column(String(36))
+    # The statement as JSON text, exactly as it will be posted.
+    payload: Mapped[str] = mapped_column(Text)
+    # pending → sent, or pending → dead (the LRS rejected it; `lrs retry-dead` revives it).
+    status: Mapped[str] = mapped_column(String(8), default=PENDING)
+    # Delivery attempts so far (incremented on each claim).
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # Not claimed again before this time (per-row backoff after a failed attempt).
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # The lease: a worker owns the row until then; a killed worker's rows come back after it.
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Random token of the claim that owns the row, so a late worker cannot settle another's.
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    # Why the last attempt failed; for dead rows, the LRS's own message.
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

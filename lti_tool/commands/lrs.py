@@ -1,5 +1,206 @@
-"""Placeholder command group; filled by its feature."""
+"""``peerloop lrs``: run the delivery worker and look after the xAPI outbox."""
 
+from __future__ import annotations
+
+import click
 from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
-cli = AppGroup("lrs", help="(not yet available)")
+from lrs_client.dispatcher import Dispatcher, pending_count
+from lrs_client.errors import LrsConfigError, LrsError, LrsUnreachableError
+from lrs_client.outbox import disable_destination, save_destination
+from lrs_client.status import retry_dead as revive_dead
+from lrs_client.status import status as outbox_status
+from lrs_client.tables import Destination
+from lrs_client.transport import Transport
+from lrs_client.worker import run_process
+from lti_tool.db import session_scope
+from lti_tool.lrs import DEFAULT, dispatch_config, sync_default_destination
+from lti_tool.web import session_factory, settings
+
+cli = AppGroup("lrs", help="Deliver xAPI statements to the LRSs and look after the outbox.")
+
+_batch = click.option("--batch-size", type=click.IntRange(1, 1000), help="Statements per POST.")
+
+
+def _sync() -> None:
+    try:
+        with session_scope(session_factory()) as session:
+            sync_default_destination(session, settings())
+    except SQLAlchemyError as exc:
+        raise click.ClickException(
+            f"Cannot use the database ({type(exc).__name__}). Run `peerloop db upgrade` first "
+            "and check PEERLOOP_DATABASE_URL."
+        ) from exc
+
+
+def _hint(name: str, error: LrsError) -> str:
+    """Point at the setting to fix: env vars for ``default``, the command for the others."""
+    if name != DEFAULT:
+        return f"Fix it with `peerloop lrs add-destination {name} …`."
+    if isinstance(error, LrsUnreachableError):
+        return "Check PEERLOOP_LRS_URL."
+    if isinstance(error, LrsConfigError):
+        return {
+            "url": "Check PEERLOOP_LRS_URL.",
+            "credentials": "Check PEERLOOP_LRS_USERNAME and PEERLOOP_LRS_PASSWORD.",
+            "version": "Check PEERLOOP_LRS_VERSION.",
+        }.get(error.kind, "")
+    return ""
+
+
+@cli.command("worker")
+@_batch
+@click.option("--lease-seconds", type=click.FloatRange(1), help="How long a claim lasts.")
+@click.option("--idle-seconds", type=click.FloatRange(0.01), help="Poll interval when idle.")
+def worker(batch_size: int | None, lease_seconds: float | None, idle_seconds: float | None) -> None:
+    """Deliver queued statements until SIGTERM (the batch in hand is finished first)."""
+    _sync()
+    click.echo("LRS worker started; SIGTERM or Ctrl-C stops it after the current batch.")
+    config = dispatch_config(
+        settings(), batch_size=batch_size, lease_seconds=lease_seconds, idle_seconds=idle_seconds
+    )
+    run_process(session_factory(), config)
+    click.echo("LRS worker stopped.")
+
+
+def _age(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+@cli.command("status")
+def status() -> None:
+    """Pending, sent and dead statements per LRS, the oldest pending one, the last error."""
+    _sync()
+    with session_factory()() as session:
+        lines = outbox_status(session)
+    if not lines:
+        click.echo("No LRS is configured: set PEERLOOP_LRS_URL (and its credentials).")
+        return
+    for line in lines:
+        state = "enabled" if line.enabled else "disabled"
+        click.echo(f"{line.name}  {line.endpoint}  xAPI {line.xapi_version}  ({state})")
+        click.echo(
+            f"  pending {line.pending}   sent {line.sent}   dead {line.dead}   "
+            f"oldest pending {_age(line.oldest_pending_age_seconds)}"
+        )
+        if line.last_error:
+            when = line.last_error_at.isoformat(timespec="seconds") if line.last_error_at else ""
+            error_is_current = line.last_success_at is None or (
+                line.last_error_at is not None and line.last_error_at > line.last_success_at
+            )
+            if error_is_current:
+                click.echo(f"  last error ({when}): {line.last_error}")
+        if line.retry_at:
+            click.echo(f"  next attempt at {line.retry_at.isoformat(timespec='seconds')}")
+
+
+@cli.command("flush")
+@_batch
+def flush(batch_size: int | None) -> None:
+    """Deliver everything pending now, ignoring backoff, with a progress bar."""
+    _sync()
+    with session_factory()() as session:
+        total = pending_count(session)
+    if total == 0:
+        click.echo("Nothing to deliver.")
+        return
+    dispatcher = Dispatcher(session_factory(), dispatch_config(settings(), batch_size=batch_size))
+    with click.progressbar(length=total, label="Delivering statements") as bar:
+        error = dispatcher.flush(progress=bar.update)
+    dispatcher.close()
+    with session_factory()() as session:
+        left = pending_count(session)
+    if error:
+        raise click.ClickException(f"Delivery stopped: {error} ({left} still pending)")
+    click.echo(f"Done: {total - left} statements handled, {left} pending.")
+
+
+@cli.command("retry-dead")
+@click.option("--destination", help="Only this LRS (default: all).")
+def retry_dead(destination: str | None) -> None:
+    """Queue the dead statements again (after fixing the statement builder or the LRS)."""
+    with session_scope(session_factory()) as session:
+        count = revive_dead(session, destination)
+    click.echo(f"{count} dead statements queued again.")
+
+
+@cli.command("ping")
+@click.option("--destination", help="Only this LRS (default: every enabled one).")
+def ping(destination: str | None) -> None:
+    """Check each LRS answers, speaks our xAPI version and accepts our credentials."""
+    _sync()
+    with session_factory()() as session:
+        query = select(Destination).order_by(Destination.name)
+        if destination:
+            query = query.where(Destination.name == destination)
+        else:
+            query = query.where(Destination.enabled.is_(True))
+        destinations = list(session.scalars(query))
+    if not destinations:
+        raise click.ClickException(
+            f"No LRS called {destination!r}."
+            if destination
+            else "No LRS is configured: set PEERLOOP_LRS_URL (and its credentials)."
+        )
+    failed = False
+    for item in destinations:
+        transport = Transport(
+            item.endpoint,
+            item.username,
+            item.password,
+            item.xapi_version,
+            timeouts=(5.0, settings().http_timeout_seconds),
+        )
+        try:
+            transport.check()
+        except LrsError as error:
+            failed = True
+            click.echo(f"{item.name}: {error} {_hint(item.name, error)}".rstrip(), err=True)
+        else:
+            click.echo(
+                f"{item.name}: OK, the LRS at {item.endpoint} speaks xAPI {item.xapi_version} "
+                "and accepts our credentials."
+            )
+        finally:
+            transport.close()
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command("add-destination")
+@click.argument("name")
+@click.option("--endpoint", required=True, help="The LRS's xAPI base URL (…/xAPI/).")
+@click.option("--username", default="", help="Basic-auth key.")
+@click.option("--password", default="", help="Basic-auth secret.", envvar="PEERLOOP_LRS_SECRET")
+@click.option("--version", "xapi_version", type=click.Choice(["1.0.3", "2.0.0"]), default="1.0.3")
+def add_destination(
+    name: str, endpoint: str, username: str, password: str, xapi_version: str
+) -> None:
+    """Add (or update) another LRS, e.g. a research LRS next to the institution's."""
+    if name == DEFAULT:
+        raise click.ClickException("`default` follows the PEERLOOP_LRS_* settings; pick a name.")
+    try:
+        with session_scope(session_factory()) as session:
+            save_destination(session, name, endpoint, username, password, xapi_version)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"LRS {name!r} saved; new statements are queued for it too.")
+
+
+@cli.command("disable-destination")
+@click.argument("name")
+def disable(name: str) -> None:
+    """Stop queuing statements for an LRS (its pending ones wait)."""
+    with session_scope(session_factory()) as session:
+        found = disable_destination(session, name)
+    if not found:
+        raise click.ClickException(f"No LRS called {name!r}.")
+    click.echo(f"LRS {name!r} disabled.")

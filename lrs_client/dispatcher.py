@@ -1,0 +1,347 @@
+"""The dispatcher: claims due outbox rows, posts them in batches, settles each row.
+
+Claims are leases (``claimed_until`` + a random ``claim_token``): a worker that dies mid-batch
+leaves rows that become due again when the lease ends, and statement ids make the re-send
+harmless. On PostgreSQL the claim is ``FOR UPDATE SKIP LOCKED`` so any number of workers on
+any number of machines share the outbox; SQLite serialises writers, so the same single
+UPDATE … WHERE id IN (SELECT … LIMIT n) is atomic there.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import secrets
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from lrs_client.errors import LrsError, LrsRejectedError, LrsUnavailableError, LrsUnreachableError
+from lrs_client.tables import DEAD, PENDING, SENT, Destination, OutboxRow, utcnow
+from lrs_client.transport import Transport
+
+log = logging.getLogger("peerloop.lrs")
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    """Tuning of one dispatcher; the defaults suit production."""
+
+    batch_size: int = 100
+    lease_seconds: float = 300.0  # longer than the slowest batch (isolation PUTs included)
+    connect_timeout: float = 5.0
+    read_timeout: float = 30.0
+    backoff_base: float = 1.0  # first retry after ~1 s, doubling per consecutive failure…
+    backoff_max: float = 300.0  # …up to 5 minutes
+    idle_seconds: float = 1.0  # how often an idle worker looks for new rows
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: int
+    statement_id: str
+    payload: str
+    attempts: int
+
+
+def backoff_delay(failures: int, base: float, cap: float) -> float:
+    """Exponential backoff with jitter: between half and all of min(cap, base·2^(n−1)).
+    The jitter keeps workers of many machines from retrying an LRS in lockstep."""
+    ceiling = min(cap, base * 2 ** max(0, failures - 1))
+    return ceiling * random.uniform(0.5, 1.0)  # noqa: S311  (jitter, not cryptography)
+
+
+class Dispatcher:
+    """Delivers the outbox of the database behind ``sessions``. Thread-safe to run one per
+    thread; share nothing but the database between workers."""
+
+    def __init__(self, sessions: sessionmaker[Session], config: DispatchConfig | None = None):
+        self.sessions = sessions
+        self.config = config or DispatchConfig()
+        self._transports: dict[int, tuple[tuple[str, ...], Transport]] = {}
+        self._checked: set[int] = set()  # destinations whose version we have verified
+        self._turn = 0
+        self.last_failure: str | None = None  # message of the latest failed delivery
+
+    def close(self) -> None:
+        for _, transport in self._transports.values():
+            transport.close()
+        self._transports.clear()
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def run(self, stop: threading.Event) -> None:
+        """Deliver until ``stop`` is set. A batch already claimed is always finished first, so
+        a clean shutdown loses nothing; a database hiccup is logged and retried."""
+        while not stop.is_set():
+            try:
+                settled = self.run_once()
+            except Exception:  # the worker must outlive any one failure; the row stays queued
+                log.exception("lrs dispatcher round failed")
+                settled = 0
+            if settled == 0:
+                stop.wait(self.config.idle_seconds)
+        self.close()
+
+    def run_once(self) -> int:
+        """Claim and deliver one batch for the next destination that has due rows.
+        Returns the number of rows claimed (0 when there was nothing to do)."""
+        destinations = self._due_destinations()
+        for offset in range(len(destinations)):
+            destination = destinations[(self._turn + offset) % len(destinations)]
+            rows = self._claim(destination.id)
+            if rows:
+                self._turn += offset + 1  # round-robin, so one busy LRS never starves another
+                self._deliver(destination, rows)
+                return len(rows)
+        return 0
+
+    def flush(self, progress: Callable[[int], None] | None = None) -> str | None:
+        """Deliver everything pending now, ignoring backoff once. Stops at the first delivery
+        failure and returns its message (None when the outbox is empty of due rows)."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            session.execute(update(Destination).values(retry_at=None))
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.status == PENDING, OutboxRow.next_attempt_at > now)
+                .values(next_attempt_at=now)
+            )
+        while True:
+            self.last_failure = None
+            claimed = self.run_once()
+            if claimed == 0:
+                return None
+            if progress:
+                progress(claimed)
+            if self.last_failure is not None:
+                return self.last_failure
+
+    # --- claiming ---------------------------------------------------------------------------
+
+    def _due_destinations(self) -> list[Destination]:
+        now = utcnow()
+        with self.sessions() as session:
+            query = (
+                select(Destination)
+                .where(
+                    Destination.enabled.is_(True),
+                    or_(Destination.retry_at.is_(None), Destination.retry_at <= now),
+                )
+                .order_by(Destination.id)
+            )
+            return list(session.scalars(query).all())
+
+    def _claim(self, destination_id: int) -> list[Claimed]:
+        now = utcnow()
+        token = secrets.token_hex(16)
+        due = (
+            select(OutboxRow.id)
+            .where(
+                OutboxRow.destination_id == destination_id,
+                OutboxRow.status == PENDING,
+                OutboxRow.next_attempt_at <= now,
+                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
+            )
+            .order_by(OutboxRow.id)
+            .limit(self.config.batch_size)
+            .with_for_update(skip_locked=True)  # rendered on PostgreSQL; SQLite ignores it
+        )
+        claim = (
+            update(OutboxRow)
+            .where(OutboxRow.id.in_(due.scalar_subquery()))
+            .values(
+                claimed_until=now + timedelta(seconds=self.config.lease_seconds),
+                claim_token=token,
+                attempts=OutboxRow.attempts + 1,
+            )
+            .returning(OutboxRow.id, OutboxRow.statement_id, OutboxRow.payload, OutboxRow.attempts)
+            .execution_options(synchronize_session=False)
+        )
+        with self.sessions.begin() as session:
+            rows = [Claimed(*row) for row in session.execute(claim).all()]
+        rows.sort(key=lambda row: row.id)
+        return rows
+
+    # --- delivering -------------------------------------------------------------------------
+
+    def _transport(self, destination: Destination) -> Transport:
+        key = (
+            destination.endpoint,
+            destination.username,
+            destination.password,
+            destination.xapi_version,
+        )
+        cached = self._transports.get(destination.id)
+        if cached and cached[0] == key:
+            return cached[1]
+        if cached:
+            cached[1].close()
+        self._checked.discard(destination.id)
+        transport = Transport(
+            destination.endpoint,
+            destination.username,
+            destination.password,
+            destination.xapi_version,
+            timeouts=(self.config.connect_timeout, self.config.read_timeout),
+        )
+        self._transports[destination.id] = (key, transport)
+        return transport
+
+    def _deliver(self, destination: Destination, rows: list[Claimed]) -> None:
+        transport = self._transport(destination)
+        if destination.id not in self._checked:
+            # One look at /about per worker and destination: an LRS that does not speak our
+            # version would otherwise reject every statement and fill the dead letters.
+            try:
+                transport.check()
+            except LrsError as error:
+                self._fail(destination.id, rows, error, maybe_sent=False)
+                return
+            self._checked.add(destination.id)
+        try:
+            transport.post_statements(row.payload for row in rows)
+        except LrsRejectedError:
+            self._isolate(destination, transport, rows)
+            return
+        except LrsError as error:
+            self._checked.discard(destination.id)
+            # Only a lost answer (timeout, reset) may hide a batch the LRS stored.
+            self._fail(
+                destination.id, rows, error, maybe_sent=isinstance(error, LrsUnreachableError)
+            )
+            return
+        self._settle(destination.id, sent=[row.id for row in rows])
+
+    def _isolate(self, destination: Destination, transport: Transport, rows: list[Claimed]) -> None:
+        """The batch was refused: PUT each statement alone so only the bad ones are parked."""
+        sent: list[int] = []
+        dead: list[tuple[int, str]] = []
+        for index, row in enumerate(rows):
+            try:
+                transport.put_statement(row.statement_id, row.payload)
+            except LrsRejectedError as rejection:
+                if rejection.status == 409 and row.attempts > 1:
+                    # Some LRSs answer 409 to a re-sent statement they already hold, and an
+                    # earlier attempt of ours may have landed: that is delivered.
+                    sent.append(row.id)
+                else:
+                    dead.append((row.id, str(rejection)))
+                continue
+            except LrsError as error:
+                self._settle(destination.id, sent=sent, dead=dead)
+                self._fail(destination.id, rows[index:], error, maybe_sent=False)
+                return
+            sent.append(row.id)
+        self._settle(destination.id, sent=sent, dead=dead)
+        for row_id, message in dead:
+            log.warning(
+                "lrs statement rejected",
+                extra={
+                    "fields": {
+                        "event": "lrs_statement_dead",
+                        "outbox_id": row_id,
+                        "destination": destination.name,
+                        "lrs_message": message,
+                    }
+                },
+            )
+
+    def _settle(
+        self, destination_id: int, sent: Sequence[int], dead: Sequence[tuple[int, str]] = ()
+    ) -> None:
+        now = utcnow()
+        with self.sessions.begin() as session:
+            if sent:
+                session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id.in_(sent))
+                    .values(
+                        status=SENT,
+                        sent_at=now,
+                        claimed_until=None,
+                        claim_token=None,
+                        last_error=None,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+            for row_id, message in dead:
+                session.execute(
+                    update(OutboxRow)
+                    .where(OutboxRow.id == row_id)
+                    .values(status=DEAD, claimed_until=None, claim_token=None, last_error=message)
+                    .execution_options(synchronize_session=False)
+                )
+            if sent:
+                session.execute(
+                    update(Destination)
+                    .where(Destination.id == destination_id)
+                    .values(failures=0, retry_at=None, last_success_at=now)
+                )
+
+    def _fail(
+        self, destination_id: int, rows: Sequence[Claimed], error: LrsError, maybe_sent: bool
+    ) -> None:
+        """Back the destination off and hand its rows back, due again after the backoff."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            failures = session.scalar(
+                select(Destination.failures).where(Destination.id == destination_id)
+            )
+            failures = (failures or 0) + 1
+            delay = backoff_delay(failures, self.config.backoff_base, self.config.backoff_max)
+            if isinstance(error, LrsUnavailableError) and error.retry_after is not None:
+                # Honour the LRS's wish, within reason (an hour) should it ask for days.
+                delay = max(delay, min(error.retry_after, 3600.0))
+            retry_at = now + timedelta(seconds=delay)
+            values: dict[str, Any] = {
+                "claimed_until": None,
+                "claim_token": None,
+                "next_attempt_at": retry_at,
+                "last_error": str(error),
+            }
+            if not maybe_sent:
+                # Nothing reached the LRS, so the claim was not a delivery attempt (the count
+                # tells a later 409 whether an earlier attempt may have landed).
+                values["attempts"] = OutboxRow.attempts - 1
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_([row.id for row in rows]))
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            session.execute(
+                update(Destination)
+                .where(Destination.id == destination_id)
+                .values(
+                    failures=failures, retry_at=retry_at, last_error=str(error), last_error_at=now
+                )
+            )
+        self.last_failure = str(error)
+        log.warning(
+            "lrs delivery failed",
+            extra={
+                "fields": {
+                    "event": "lrs_delivery_failed",
+                    "destination_id": destination_id,
+                    "error": str(error),
+                    "retry_in_s": round(delay, 2),
+                }
+            },
+        )
+
+
+def pending_count(session: Session) -> int:
+    """Rows still to deliver to enabled destinations (the figure `lrs flush` counts down)."""
+    query = (
+        select(func.count())
+        .select_from(OutboxRow)
+        .join(Destination, Destination.id == OutboxRow.destination_id)
+        .where(OutboxRow.status == PENDING, Destination.enabled.is_(True))
+    )
+    return int(session.scalar(query) or 0)

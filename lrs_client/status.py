@@ -1,0 +1,96 @@
+"""What operators ask of the outbox: counts per destination, and reviving dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from lrs_client.tables import DEAD, PENDING, SENT, Destination, OutboxRow, utcnow
+
+
+@dataclass(frozen=True)
+class DestinationStatus:
+    name: str
+    endpoint: str
+    xapi_version: str
+    enabled: bool
+    pending: int
+    sent: int
+    dead: int
+    oldest_pending: datetime | None
+    last_error: str | None
+    last_error_at: datetime | None
+    last_success_at: datetime | None
+    retry_at: datetime | None
+
+    @property
+    def oldest_pending_age_seconds(self) -> float | None:
+        if self.oldest_pending is None:
+            return None
+        return max(0.0, (utcnow() - self.oldest_pending).total_seconds())
+
+
+def status(session: Session) -> list[DestinationStatus]:
+    """One line per destination: pending / sent / dead counts, oldest pending, last error."""
+    counts = session.execute(
+        select(
+            OutboxRow.destination_id,
+            OutboxRow.status,
+            func.count(),
+            func.min(OutboxRow.created_at),
+        ).group_by(OutboxRow.destination_id, OutboxRow.status)
+    ).all()
+    by_destination: dict[int, dict[str, tuple[int, datetime | str | None]]] = {}
+    for destination_id, state, count, first in counts:
+        by_destination.setdefault(destination_id, {})[state] = (int(count), first)
+    out = []
+    for destination in session.scalars(select(Destination).order_by(Destination.name)):
+        figures = by_destination.get(destination.id, {})
+        oldest: datetime | str | None = figures.get(PENDING, (0, None))[1]
+        if isinstance(oldest, str):  # SQLite's min() of a timestamp column comes back as text
+            oldest = datetime.fromisoformat(oldest)
+        if isinstance(oldest, datetime) and oldest.tzinfo is None:
+            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
+        out.append(
+            DestinationStatus(
+                name=destination.name,
+                endpoint=destination.endpoint,
+                xapi_version=destination.xapi_version,
+                enabled=destination.enabled,
+                pending=figures.get(PENDING, (0, None))[0],
+                sent=figures.get(SENT, (0, None))[0],
+                dead=figures.get(DEAD, (0, None))[0],
+                oldest_pending=oldest if isinstance(oldest, datetime) else None,
+                last_error=destination.last_error,
+                last_error_at=destination.last_error_at,
+                last_success_at=destination.last_success_at,
+                retry_at=destination.retry_at,
+            )
+        )
+    return out
+
+
+def dead_letters(session: Session, destination: str | None = None) -> list[OutboxRow]:
+    """The dead rows (with the LRS's message in ``last_error``), oldest first."""
+    query = select(OutboxRow).where(OutboxRow.status == DEAD).order_by(OutboxRow.id)
+    if destination is not None:
+        query = query.join(Destination).where(Destination.name == destination)
+    return list(session.scalars(query))
+
+
+def retry_dead(session: Session, destination: str | None = None) -> int:
+    """Put dead rows back in the queue (after the statement or the LRS was fixed).
+    Flushes without committing; returns how many rows were revived."""
+    query = update(OutboxRow).where(OutboxRow.status == DEAD)
+    if destination is not None:
+        ids = select(Destination.id).where(Destination.name == destination).scalar_subquery()
+        query = query.where(OutboxRow.destination_id == ids)
+    result = session.execute(
+        query.values(
+            status=PENDING, attempts=0, next_attempt_at=utcnow(), last_error=None
+        ).execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -1,0 +1,159 @@
+"""Helpers for lrs_client tests: valid statements, destinations, stand-in LRSs for the
+answers the real one cannot give on demand (401, 503, silence), and a drain loop."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lrs_client.dispatcher import DispatchConfig, Dispatcher
+from lrs_client.outbox import save_destination
+from lrs_client.tables import OutboxRow
+
+FAST = DispatchConfig(
+    batch_size=50,
+    lease_seconds=30,
+    connect_timeout=2,
+    read_timeout=5,
+    backoff_base=0.05,
+    backoff_max=0.2,
+    idle_seconds=0.02,
+)
+
+
+def make_statement(registration: str | None = None, **overrides: Any) -> dict[str, Any]:
+    """A small valid xAPI 1.0.3 statement with its own id (tests need no xapi builder)."""
+    statement: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "actor": {
+            "objectType": "Agent",
+            "account": {"homePage": "https://lms.example.edu", "name": "learner-1"},
+        },
+        "verb": {"id": "https://w3id.org/xapi/acrossx/verbs/posted", "display": {"en": "posted"}},
+        "object": {"objectType": "Activity", "id": "https://peerloop.example/a/1"},
+        "context": {"registration": registration or str(uuid.uuid4())},
+        "timestamp": "2026-11-23T10:00:00+00:00",
+    }
+    statement.update(overrides)
+    return statement
+
+
+def add_destination(sessions: sessionmaker[Session], endpoint: str, name: str = "default",
+                    **kwargs: Any) -> None:
+    with sessions.begin() as session:
+        save_destination(session, name, endpoint, "peerloop", "lrs-test-password", **kwargs)
+
+
+def enqueue_many(sessions: sessionmaker[Session], statements: list[dict[str, Any]]) -> None:
+    from lrs_client.outbox import enqueue
+
+    with sessions.begin() as session:
+        for statement in statements:
+            enqueue(session, statement)
+
+
+def counts(sessions: sessionmaker[Session]) -> dict[str, int]:
+    with sessions() as session:
+        rows = session.execute(
+            select(OutboxRow.status, func.count()).group_by(OutboxRow.status)
+        ).all()
+    return {status: int(count) for status, count in rows}
+
+
+def drain(dispatcher: Dispatcher, sessions: sessionmaker[Session], deadline: float = 60) -> None:
+    """Run the dispatcher until nothing is pending (retries included), or fail."""
+    end = time.monotonic() + deadline
+    while counts(sessions).get("pending", 0):
+        if time.monotonic() > end:
+            raise AssertionError(f"outbox not drained: {counts(sessions)}")
+        if dispatcher.run_once() == 0:
+            time.sleep(0.02)
+
+
+def wait_until(condition: Callable[[], bool], deadline: float = 30, what: str = "") -> None:
+    end = time.monotonic() + deadline
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what or condition}")
+        time.sleep(0.05)
+
+
+class SilentLrs:
+    """Accepts TCP connections and never answers: the LRS that hangs."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.endpoint = f"http://127.0.0.1:{self.port}/xAPI/"
+        self.accepted: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.accepted.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.accepted:
+            conn.close()
+
+
+@contextmanager
+def silent_lrs() -> Iterator[SilentLrs]:
+    server = SilentLrs()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@contextmanager
+def answering_lrs(
+    status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A stand-in LRS answering every request with one status: for 401/503/429, which the
+    local strict LRS (it accepts any credentials and never overloads) cannot produce."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            self.rfile.read(length)
+            data = json.dumps(body or {"message": "stand-in answer"}).encode()
+            self.send_response(status)
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = do_PUT = _answer  # noqa: N815
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/xAPI/"
+    finally:
+        server.shutdown()
+        server.server_close()
