@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         )
     web.init_app(app, settings)
     errors.init_app(app)
+    importlib.import_module("lti_tool.lrs").init_app(app)  # LRS destinations + dev worker
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
     logging.getLogger("peerloop").debug("app created for %s", settings.base_url)
