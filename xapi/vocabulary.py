@@ -109,9 +109,7 @@ MENTIONED = Verb(
     "Mentioned a person in a post; the person is the AcrossX mentionedagent extension.",
 )
 HID = Verb(_ours("verbs", "hid"), "hid", "Hid a post from learners (moderation).")
-UNHID = Verb(_ours("verbs", "unhid"), "unhid", "Made a hidden post visible again.")
 PINNED = Verb(_ours("verbs", "pinned"), "pinned", "Pinned a thread or post to the top.")
-UNPINNED = Verb(_ours("verbs", "unpinned"), "unpinned", "Unpinned a thread or post.")
 REDIRECTED = Verb(
     _ours("verbs", "redirected"),
     "redirected",
@@ -133,7 +131,7 @@ RELEASED = Verb(
 VERBS: tuple[Verb, ...] = (
     LAUNCHED, INITIALIZED, TERMINATED, COMPLETED, VIEWED, ANSWERED, POSTED, EDITED, DELETED,
     REPLIED, REACTED, ASKED, SHARED, ACCEPTED, ENDORSED, FLAGGED, JOINED, LEFT, MENTIONED,
-    HID, UNHID, PINNED, UNPINNED, REDIRECTED, RECOGNISED, LOCKED, UNLOCKED, RELEASED,
+    HID, PINNED, REDIRECTED, RECOGNISED, LOCKED, UNLOCKED, RELEASED,
 )  # fmt: skip
 
 # --- activity types --------------------------------------------------------------------------
