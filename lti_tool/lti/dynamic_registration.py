@@ -436,7 +436,7 @@ def _store(
     try:
         platform = registrations.find_platform(session, config.issuer, client_id)
         if platform is None:
-            return registrations.add_platform(
+            platform = registrations.add_platform(
                 session,
                 issuer=config.issuer,
                 client_id=client_id,
@@ -444,17 +444,12 @@ def _store(
                 auth_token_url=config.token_endpoint,
                 key_set_url=config.jwks_uri,
                 auth_token_audience=config.authorization_server,
-                deployment_ids=[deployment_id] if deployment_id else [],
                 name=(config.product_family_code or "").capitalize() or None,
                 source="dynamic",
             )
-        # The platform handed out the same client_id again: refresh its endpoints.
-        platform.auth_login_url = registrations.check_url(
-            config.authorization_endpoint, "login (authorization) URL"
-        )
-        platform.auth_token_url = registrations.check_url(config.token_endpoint, "token URL")
-        platform.key_set_url = registrations.check_url(config.jwks_uri, "platform keyset URL")
-        platform.auth_token_audience = config.authorization_server
+        else:
+            # The platform handed out the same client_id again: refresh its endpoints.
+            _refresh(platform, config)
         if deployment_id:
             registrations.record_deployment(session, platform, deployment_id, "registration")
         session.flush()
@@ -464,3 +459,12 @@ def _store(
             f"Your LMS's registration details are not usable: {exc.message}",
             code="registration_platform_malformed",
         ) from exc
+
+
+def _refresh(platform: Platform, config: PlatformConfiguration) -> None:
+    platform.auth_login_url = registrations.check_url(
+        config.authorization_endpoint, "login (authorization) URL"
+    )
+    platform.auth_token_url = registrations.check_url(config.token_endpoint, "token URL")
+    platform.key_set_url = registrations.check_url(config.jwks_uri, "platform keyset URL")
+    platform.auth_token_audience = config.authorization_server

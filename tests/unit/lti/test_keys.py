@@ -36,9 +36,7 @@ def test_a_token_signed_with_the_signing_key_verifies_against_the_published_jwks
     token = jwt.encode({"iss": "peerloop"}, pem, algorithm="RS256", headers={"kid": kid})
     (published,) = keys.published_jwks(db_session)["keys"]
     assert (published["kid"], published["alg"], published["use"]) == (kid, "RS256", "sig")
-    assert jwt.decode(token, jwt.PyJWK(published).key, algorithms=["RS256"]) == {
-        "iss": "peerloop"
-    }
+    assert jwt.decode(token, jwt.PyJWK(published).key, algorithms=["RS256"]) == {"iss": "peerloop"}
 
 
 def test_rotation_publishes_old_and_new_key_during_grace_then_only_the_new(
@@ -54,9 +52,7 @@ def test_rotation_publishes_old_and_new_key_during_grace_then_only_the_new(
         old_kid,
         new.kid,
     }
-    assert _kids(keys.published_jwks(db_session, now + timedelta(days=7, seconds=1))) == [
-        new.kid
-    ]
+    assert _kids(keys.published_jwks(db_session, now + timedelta(days=7, seconds=1))) == [new.kid]
 
 
 def test_jwks_never_contains_private_key_material(db_session: Session) -> None:
