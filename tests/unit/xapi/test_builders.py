@@ -53,9 +53,7 @@ def test_statement_follows_its_spec(name: str) -> None:
     assert body["verb"] == {"id": spec.verb.iri, "display": {"en": spec.verb.display}}
     assert body["object"]["definition"]["type"] in {t.iri for t in spec.object_types}
     context = body["context"]
-    assert [a["id"] for a in context["contextActivities"]["category"]] == [
-        v.PROFILE_VERSION_IRI
-    ]
+    assert [a["id"] for a in context["contextActivities"]["category"]] == [v.PROFILE_VERSION_IRI]
     grouping_types = [a["definition"]["type"] for a in context["contextActivities"]["grouping"]]
     assert grouping_types[0] == v.COURSE.iri
     assert grouping_types[1] in {t.iri for t in v.PLACEMENT_TYPES.values()}
