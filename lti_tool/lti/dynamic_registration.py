@@ -8,11 +8,13 @@ returns. pylti1p3 has no dynamic registration, hence this module. Every failure 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from sqlalchemy.orm import Session
 
 from lti_tool.errors import UserFacingError
@@ -187,13 +189,16 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
-def _platform_text(response: requests.Response) -> str:
-    """The platform's own explanation, from a JSON error body or plain text, trimmed."""
-    text = response.text.strip()
+def _parse_json(text: str) -> Any:
     try:
-        body = response.json()
+        return json.loads(text)
     except ValueError:
-        body = None
+        return None
+
+
+def _platform_text(text: str) -> str:
+    """The platform's own explanation, from a JSON error body or plain text, trimmed."""
+    body = _parse_json(text)
     if isinstance(body, dict):
         parts = [
             str(body[key])
@@ -248,13 +253,13 @@ def _request(
     with response:
         try:
             raw = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
-        except (requests.RequestException, OSError) as exc:
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             raise DynamicRegistrationError(
                 f"Your LMS at {host} stopped answering while sending its {what}. "
                 "Start the registration again from your LMS.",
                 code="registration_platform_unreachable",
             ) from exc
-        response._content = raw  # so .text/.json() below read what we capped
+        text = raw.decode(response.encoding or "utf-8", errors="replace")
         if response.status_code in (401, 403):
             raise DynamicRegistrationError(
                 f"Your LMS refused the request for its {what}: the registration token was "
@@ -264,7 +269,7 @@ def _request(
                 code="registration_token_refused",
             )
         if response.status_code >= 400:
-            detail = _platform_text(response)
+            detail = _platform_text(text)
             said = f" It said: “{detail}”." if detail else ""
             raise DynamicRegistrationError(
                 f"Your LMS at {host} answered the {what} request with error "
@@ -277,10 +282,7 @@ def _request(
                 f"Your LMS at {host} sent a {what} larger than Peerloop accepts.",
                 code="registration_platform_malformed",
             )
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+    body = _parse_json(text)
     if not isinstance(body, dict):
         raise DynamicRegistrationError(
             f"Your LMS at {host} sent a {what} Peerloop cannot read (it is not a JSON object). "
@@ -370,8 +372,13 @@ def register(
     registration_token: str | None,
     base_url: str,
     timeout: float,
+    allow_loopback_http: bool = True,
 ) -> RegistrationOutcome:
-    """Run the whole registration and store the platform and deployment (flushed)."""
+    """Run the whole registration and store the platform and deployment (flushed).
+
+    ``allow_loopback_http`` admits http://localhost platforms (development, tests); a
+    production server refuses them so a registration link cannot aim it at local services.
+    """
     if not (openid_configuration or "").strip():
         raise DynamicRegistrationError(
             "This page must be opened by your LMS's “register a tool” step: the "
@@ -381,7 +388,11 @@ def register(
             code="registration_missing_parameter",
         )
     try:
-        config_url = registrations.check_url(openid_configuration, "openid_configuration URL")
+        config_url = registrations.check_url(
+            openid_configuration,
+            "openid_configuration URL",
+            allow_loopback_http=allow_loopback_http,
+        )
     except registrations.RegistrationError as exc:
         raise DynamicRegistrationError(
             exc.message, status=400, code="registration_bad_parameter"
@@ -393,14 +404,19 @@ def register(
         _request("GET", config_url, what="OpenID configuration", token=token, timeout=timeout),
     )
     try:
-        registration_url = registrations.check_url(
-            config.registration_endpoint, "registration endpoint"
-        )
+        for value, label in (
+            (config.authorization_endpoint, "authorization_endpoint"),
+            (config.token_endpoint, "token_endpoint"),
+            (config.jwks_uri, "jwks_uri"),
+            (config.registration_endpoint, "registration_endpoint"),
+        ):
+            registrations.check_url(value, label, allow_loopback_http=allow_loopback_http)
     except registrations.RegistrationError as exc:
         raise DynamicRegistrationError(
             f"Your LMS's OpenID configuration is not usable: {exc.message}",
             code="registration_platform_malformed",
         ) from exc
+    registration_url = config.registration_endpoint
     answer = _request(
         "POST",
         registration_url,

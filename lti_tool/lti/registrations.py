@@ -37,7 +37,9 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def check_url(value: str | None, label: str, *, allow_query: bool = True) -> str:
+def check_url(
+    value: str | None, label: str, *, allow_query: bool = True, allow_loopback_http: bool = True
+) -> str:
     """``value`` stripped, if it is an https URL (or http on loopback, for local testing)."""
     value = (value or "").strip()
     if not value:
@@ -58,10 +60,14 @@ def check_url(value: str | None, label: str, *, allow_query: bool = True) -> str
             f"The {label} must be a full URL starting with https:// (got {value!r}).",
             code="registration_bad_url",
         )
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not (allow_loopback_http and _is_loopback(host)):
         raise RegistrationError(
-            f"The {label} must use https:// (got {value!r}); plain http is only accepted "
-            "for a platform on this machine (localhost).",
+            f"The {label} must use https:// (got {value!r})"
+            + (
+                "; plain http is only accepted for a platform on this machine (localhost)."
+                if allow_loopback_http
+                else "."
+            ),
             code="registration_bad_url",
         )
     if parts.fragment or (not allow_query and parts.query):

@@ -27,6 +27,7 @@ def register() -> ResponseReturnValue:
             registration_token=request.args.get("registration_token"),
             base_url=settings().base_url,
             timeout=settings().http_timeout_seconds,
+            allow_loopback_http=not settings().is_production,
         )
         session.commit()
     except DynamicRegistrationError as error:

@@ -311,5 +311,24 @@ def test_platform_endpoint_that_is_not_https_is_refused_as_unusable(
     changes: dict[str, Any] = {"authorization_endpoint": "http://lms.example.edu/auth"}
     platform.config_changes = changes
     response = _register(client, platform.openid_configuration_url, platform.token)
-    _assert_failed(response, 502, "registration details are not usable", "must use https://")
+    _assert_failed(response, 502, "configuration is not usable", "must use https://")
     assert _stored(db_session) == (0, 0)
+
+
+@pytest.fixture
+def production_app(database_url: str) -> Iterator[Flask]:
+    app = create_app(make_settings(database_url, env="production"))
+    yield app
+    app.extensions["peerloop.engine"].dispose()
+
+
+def test_production_refuses_plain_http_platforms_even_on_loopback(
+    production_app: Flask, platform: StubPlatform
+) -> None:
+    """A registration link must not point a production server at services on its own host."""
+    response = _register(
+        production_app.test_client(), platform.openid_configuration_url, platform.token
+    )
+    text = _assert_failed(response, 400, "must use https://")
+    assert "only accepted for a platform on this machine" not in text
+    assert platform.config_authorizations == []
