@@ -48,8 +48,9 @@ def make_statement(registration: str | None = None, **overrides: Any) -> dict[st
     return statement
 
 
-def add_destination(sessions: sessionmaker[Session], endpoint: str, name: str = "default",
-                    **kwargs: Any) -> None:
+def add_destination(
+    sessions: sessionmaker[Session], endpoint: str, name: str = "default", **kwargs: Any
+) -> None:
     with sessions.begin() as session:
         save_destination(session, name, endpoint, "peerloop", "lrs-test-password", **kwargs)
 

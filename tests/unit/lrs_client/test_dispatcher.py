@@ -77,7 +77,10 @@ def test_statement_the_lrs_already_holds_counts_as_delivered(
     registration = "6f2d8a52-1111-4c7e-9d55-000000000003"
     statements = [make_statement(registration) for _ in range(3)]
     posted = requests.post(
-        lrs.endpoint + "statements", json=statements[:2], headers=HEADERS, timeout=10,
+        lrs.endpoint + "statements",
+        json=statements[:2],
+        headers=HEADERS,
+        timeout=10,
         auth=("peerloop", "x"),
     )
     assert posted.status_code == 200

@@ -1,0 +1,127 @@
+"""`peerloop lrs …`: clear messages for every misconfiguration, never a stack trace."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask
+
+from lti_tool.commands.lrs import cli as lrs_cli
+from lti_tool.lrs import record
+from lti_tool.web import db
+from tests.support.lrs import LearningLockerProcess
+from tests.support.ports import free_port
+from tests.unit.lrs_client.support import answering_lrs, make_statement
+
+
+def _record(app: Flask, statements: list[dict[str, object]]) -> None:
+    with app.app_context():
+        for statement in statements:
+            record(db(), statement)
+        db().commit()
+
+
+def test_ping_accepts_a_working_lrs(
+    make_lrs_app: Callable[..., Flask], lrs: LearningLockerProcess
+) -> None:
+    result = make_lrs_app(lrs_url=lrs.endpoint).test_cli_runner().invoke(lrs_cli, args=["ping"])
+    assert result.exit_code == 0, result.output
+    assert "OK, the LRS at" in result.output and "speaks xAPI 1.0.3" in result.output
+
+
+def test_ping_names_an_unreachable_url(make_lrs_app: Callable[..., Flask]) -> None:
+    url = f"http://127.0.0.1:{free_port()}/xAPI/"
+    result = make_lrs_app(lrs_url=url).test_cli_runner().invoke(lrs_cli, args=["ping"])
+    assert result.exit_code == 1
+    assert f"Cannot reach the LRS at {url} (connection refused)" in result.output
+    assert "Check PEERLOOP_LRS_URL." in result.output
+    assert "Traceback" not in result.output
+
+
+def test_ping_names_refused_credentials(make_lrs_app: Callable[..., Flask]) -> None:
+    with answering_lrs(401, {"message": "Unauthorised"}) as url:
+        result = make_lrs_app(lrs_url=url).test_cli_runner().invoke(lrs_cli, args=["ping"])
+    assert result.exit_code == 1
+    assert f"The LRS at {url} refused our credentials (401)" in result.output
+    assert "PEERLOOP_LRS_USERNAME and PEERLOOP_LRS_PASSWORD" in result.output
+
+
+def test_ping_names_a_version_mismatch(
+    make_lrs_app: Callable[..., Flask], lrs: LearningLockerProcess
+) -> None:
+    app = make_lrs_app(lrs_url=lrs.endpoint, lrs_version="2.0.0")
+    result = app.test_cli_runner().invoke(lrs_cli, args=["ping"])
+    assert result.exit_code == 1
+    assert "does not speak xAPI 2.0.0 (it answered 1.0.3)" in result.output
+    assert "PEERLOOP_LRS_VERSION" in result.output
+
+
+def test_ping_and_status_without_an_lrs(make_lrs_app: Callable[..., Flask]) -> None:
+    runner = make_lrs_app().test_cli_runner()
+    ping = runner.invoke(lrs_cli, args=["ping"])
+    assert ping.exit_code == 1 and "No LRS is configured" in ping.output
+    status = runner.invoke(lrs_cli, args=["status"])
+    assert status.exit_code == 0 and "No LRS is configured" in status.output
+
+
+def test_status_shows_counts_and_the_last_error(make_lrs_app: Callable[..., Flask]) -> None:
+    url = f"http://127.0.0.1:{free_port()}/xAPI/"
+    app = make_lrs_app(lrs_url=url)
+    _record(app, [make_statement() for _ in range(3)])
+    runner = app.test_cli_runner()
+    flushed = runner.invoke(lrs_cli, args=["flush"])
+    assert flushed.exit_code == 1
+    assert "Delivery stopped: Cannot reach the LRS" in flushed.output
+    assert "(3 still pending)" in flushed.output
+    result = runner.invoke(lrs_cli, args=["status"])
+    assert result.exit_code == 0
+    assert "pending 3   sent 0   dead 0" in result.output
+    assert "last error" in result.output and "connection refused" in result.output
+
+
+def test_flush_delivers_then_retry_dead_requeues(
+    make_lrs_app: Callable[..., Flask], lrs: LearningLockerProcess
+) -> None:
+    registration = "6f2d8a52-2222-4c7e-9d55-000000000001"
+    statements = [make_statement(registration) for _ in range(30)]
+    statements[4]["verb"] = {"id": "not an IRI"}
+    app = make_lrs_app(lrs_url=lrs.endpoint)
+    _record(app, statements)
+    runner = app.test_cli_runner()
+    result = runner.invoke(lrs_cli, args=["flush", "--batch-size", "10"])
+    assert result.exit_code == 0, result.output
+    assert "Done: 30 statements handled, 0 pending." in result.output
+    assert len(lrs.all_statements(registration=registration)) == 29
+    status = runner.invoke(lrs_cli, args=["status"])
+    assert "pending 0   sent 29   dead 1" in status.output
+    revived = runner.invoke(lrs_cli, args=["retry-dead"])
+    assert "1 dead statements queued again." in revived.output
+    assert "pending 1   sent 29   dead 0" in runner.invoke(lrs_cli, args=["status"]).output
+
+
+def test_a_second_destination_gets_its_own_copy(
+    make_lrs_app: Callable[..., Flask], lrs: LearningLockerProcess
+) -> None:
+    app = make_lrs_app(lrs_url=lrs.endpoint)
+    runner = app.test_cli_runner()
+    bad = runner.invoke(lrs_cli, args=["add-destination", "research", "--endpoint", "ftp://x"])
+    assert bad.exit_code == 1 and "http(s) URL" in bad.output
+    added = runner.invoke(
+        lrs_cli,
+        args=[
+            "add-destination",
+            "research",
+            "--endpoint",
+            lrs.endpoint,
+            "--username",
+            "research-key",
+            "--password",
+            "research-secret",
+        ],
+    )
+    assert added.exit_code == 0, added.output
+    _record(app, [make_statement()])
+    assert "pending 1" in runner.invoke(lrs_cli, args=["status"]).output.split("research")[1]
+    assert runner.invoke(lrs_cli, args=["flush"]).exit_code == 0
+    output = runner.invoke(lrs_cli, args=["status"]).output
+    assert output.count("pending 0   sent 1   dead 0") == 2
