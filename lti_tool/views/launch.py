@@ -1,5 +1,310 @@
-"""Placeholder blueprint; filled by its feature."""
+"""LTI 1.3 login and launch: ``/lti/login`` (OIDC third-party login) and ``/lti/launch``.
 
-from flask import Blueprint
+The browser is tied to its login by a state cookie (``lti_state_<state>``) or, when the
+platform offers it (``lti_storage_target``) and the cookie is blocked, by LTI Platform
+Storage: the state and nonce are put into the platform's storage at login and read back at
+launch by ``static/lti-storage.js``, which posts them to ``/lti/launch/verify``. When neither
+works the user gets an "Open in a new window" page. After the launch, identity travels in the
+signed launch token, never in cookies.
+"""
 
-bp = Blueprint("launch", __name__)
+from __future__ import annotations
+
+import logging
+from urllib.parse import urlencode, urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from lti_tool.launch_context import issue_token
+from lti_tool.logs import log_event
+from lti_tool.lti.errors import (
+    InvalidLaunchMessageError,
+    LaunchError,
+    LaunchStateError,
+)
+from lti_tool.lti.launch import (
+    build_context,
+    is_our_url,
+    known_platform,
+    raise_replay,
+    validate_launch,
+)
+from lti_tool.lti.launch_state import (
+    LaunchStore,
+    LoginState,
+    begin_login,
+    find_login,
+    make_store,
+    nonce_used,
+    save_launch,
+)
+from lti_tool.views.launch_targets import render_launch_target
+from lti_tool.web import db, settings
+
+bp = Blueprint("launch", __name__, url_prefix="/lti")
+
+STATE_COOKIE = "lti_state_"
+COOKIE_PATH = "/lti/"
+#: Login parameters kept to restart the login in a new window when cookies are blocked.
+LOGIN_PARAMS = (
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "client_id",
+    "lti_deployment_id",
+)
+
+
+def _store() -> LaunchStore:
+    return make_store(settings(), current_app.extensions["peerloop.engine"])
+
+
+def _secure() -> bool:
+    # Behind a TLS proxy, ProxyFix makes request.is_secure true; the base URL says the same.
+    return request.is_secure or settings().base_url.startswith("https://")
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+def _auth_url(auth_login_url: str, params: dict[str, str]) -> str:
+    separator = "&" if urlsplit(auth_login_url).query else "?"
+    return auth_login_url + separator + urlencode(params)
+
+
+def _login_url(login: LoginState) -> str:
+    return f"{settings().base_url}/lti/login?{urlencode(login.login_params)}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> BaseResponse:
+    """OIDC login initiation: remember state and nonce, send the browser to the platform."""
+    params = request.values
+    issuer = params.get("iss", "").strip()
+    if not issuer:
+        raise LaunchError(
+            "The LMS started a login without saying who it is (no 'iss' parameter). Check "
+            "that the tool's login URL in the LMS is Peerloop's /lti/login.",
+            code="login_missing_iss",
+        )
+    if not params.get("login_hint"):
+        raise LaunchError(
+            "The LMS started a login without a login_hint, which LTI 1.3 requires.",
+            code="login_missing_login_hint",
+        )
+    target = params.get("target_link_uri", "")
+    if not is_our_url(target, settings()):
+        raise InvalidLaunchMessageError(
+            f"The LMS asked to open {target!r}, which is not Peerloop at "
+            f"{settings().base_url}. Check the tool URL configured in the LMS.",
+            code="target_link_uri_foreign",
+        )
+    platform = known_platform(db(), issuer, params.get("client_id") or None)
+    storage_target = params.get("lti_storage_target") or None
+    ttl = settings().launch_state_ttl_seconds
+    state = begin_login(
+        _store(),
+        ttl,
+        issuer=platform.issuer,
+        client_id=platform.client_id,
+        storage_target=storage_target,
+        login_params={k: params[k] for k in LOGIN_PARAMS if params.get(k)},
+    )
+    auth_params = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": platform.client_id,
+        "redirect_uri": f"{settings().base_url}/lti/launch",
+        "login_hint": params["login_hint"],
+        "state": state.state,
+        "nonce": state.nonce,
+    }
+    if params.get("lti_message_hint"):
+        auth_params["lti_message_hint"] = params["lti_message_hint"]
+    auth_url = _auth_url(platform.auth_login_url, auth_params)
+    log_event(
+        "lti_login",
+        issuer=platform.issuer,
+        client_id=platform.client_id,
+        platform_storage=bool(storage_target),
+    )
+    response: BaseResponse
+    if storage_target:
+        response = make_response(
+            render_template(
+                "launch/storage_put.html",
+                auth_url=auth_url,
+                state=state,
+                target=storage_target,
+                platform_origin=_origin(platform.auth_login_url),
+            )
+        )
+    else:
+        response = redirect(auth_url, code=302)
+    secure = _secure()
+    response.set_cookie(
+        STATE_COOKIE + state.state,
+        state.state,
+        max_age=ttl,
+        path=COOKIE_PATH,
+        secure=secure,
+        httponly=True,
+        # The launch is a cross-site POST from the LMS: only SameSite=None cookies come along,
+        # and browsers accept those only when Secure.
+        samesite="None" if secure else "Lax",
+    )
+    return response
+
+
+def _login_for(state: str, store: LaunchStore) -> LoginState:
+    if not state:
+        raise LaunchStateError(
+            "The LMS's launch has no 'state' parameter, so it cannot be matched to the login "
+            "that started it. Open the activity again from your LMS.",
+            code="state_missing",
+        )
+    login = find_login(store, state)
+    if login is None:
+        raise LaunchStateError(
+            "The launch's state was not issued by Peerloop, or its login started more than "
+            f"{settings().launch_state_ttl_seconds // 60} minutes ago. Open the activity "
+            "again from your LMS.",
+            code="state_mismatch",
+        )
+    if nonce_used(store, login.nonce):
+        raise_replay()
+    return login
+
+
+def _platform_error() -> None:
+    error = request.form.get("error")
+    if error:
+        description = request.form.get("error_description") or "no description"
+        raise LaunchError(
+            f"The LMS refused to launch Peerloop: {error} ({description}). If you are signed "
+            "out of the LMS, sign in and open the activity again.",
+            code="platform_refused_login",
+        )
+
+
+@bp.post("/launch")
+def launch() -> Response:
+    """The platform's form POST with the id_token."""
+    _platform_error()
+    store = _store()
+    state = request.form.get("state", "")
+    id_token = request.form.get("id_token", "")
+    login = _login_for(state, store)
+    if not id_token:
+        raise InvalidLaunchMessageError(
+            "The LMS's launch has no id_token. Check that the LMS is set up for LTI 1.3.",
+            code="id_token_missing",
+        )
+    if request.cookies.get(STATE_COOKIE + state) != state:
+        if login.storage_target:
+            # The cookie was blocked; the platform's storage holds the state instead.
+            return make_response(
+                render_template(
+                    "launch/storage_get.html",
+                    state=login,
+                    id_token=id_token,
+                    target=login.storage_target,
+                    platform_origin=_origin(_auth_origin(login)),
+                    login_url=_login_url(login),
+                )
+            )
+        return _cookies_blocked(login)
+    return _complete(store, login, id_token)
+
+
+@bp.post("/launch/verify")
+def verify() -> Response:
+    """The launch again, with the state and nonce read back from platform storage."""
+    expected = _origin(settings().base_url)
+    if request.headers.get("Origin") != expected:
+        # Only our own storage page may post here: a cross-site form cannot set Origin.
+        raise LaunchStateError(
+            "This launch confirmation did not come from Peerloop's own page. Open the activity "
+            "again from your LMS.",
+            code="storage_origin",
+        )
+    store = _store()
+    state = request.form.get("state", "")
+    login = _login_for(state, store)
+    if (
+        request.form.get("storage_state") != login.state
+        or request.form.get("storage_nonce") != login.nonce
+    ):
+        raise LaunchStateError(
+            "The LMS's platform storage did not hold this launch's state, so it cannot be "
+            "matched to your browser. Open the activity in a new window from your LMS.",
+            code="storage_state_mismatch",
+        )
+    return _complete(store, login, request.form.get("id_token", ""))
+
+
+def _auth_origin(login: LoginState) -> str:
+    platform = known_platform(db(), login.issuer, login.client_id)
+    return platform.auth_login_url
+
+
+def _cookies_blocked(login: LoginState) -> Response:
+    message = (
+        "Your browser blocked the cookie Peerloop needs, and the LMS does not offer platform "
+        "storage. Open the activity in a new window."
+    )
+    log_event(
+        "request_refused",
+        logging.WARNING,
+        code="cookies_blocked",
+        status=401,
+        path=request.path,
+        reason=message,
+        issuer=login.issuer,
+    )
+    html = render_template("launch/new_window.html", message=message, login_url=_login_url(login))
+    return make_response(html, 401)
+
+
+def _complete(store: LaunchStore, login: LoginState, id_token: str) -> Response:
+    session = db()
+    validated = validate_launch(session, store, settings(), id_token, login)
+    context = build_context(validated)
+    save_launch(
+        store,
+        context.launch_id,
+        {"platform_id": validated.platform.id, "claims": validated.claims},
+        settings().launch_token_ttl_seconds,
+    )
+    session.commit()  # a deployment recorded on this launch
+    token = issue_token(context)
+    log_event(
+        "launch_succeeded",
+        issuer=context.issuer,
+        client_id=context.client_id,
+        deployment_id=context.deployment_id,
+        message_type=context.message_type,
+        roles=list(context.roles),
+        context_id=context.context_id,
+        launch_id=context.launch_id,
+    )
+    response = make_response(render_launch_target(context, token))
+    response.delete_cookie(STATE_COOKIE + login.state, path=COOKIE_PATH)
+    return response
+
+
+__all__ = ["bp"]

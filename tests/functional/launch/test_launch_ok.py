@@ -1,0 +1,192 @@
+"""Launches that succeed: the happy path, deployments, roles, key rotation, Redis, headers."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool import create_app
+from lti_tool.models import Deployment
+from tests.conftest import make_settings
+from tests.support.platform_signer import INSTRUCTOR, PlatformSigner, SigningKey
+
+
+def test_resource_link_launch_succeeds(client: FlaskClient, lms: PlatformSigner) -> None:
+    """Valid resource link launch: 200, the launch target page, state cookie cleared."""
+    response = lms.launch(client, lti_roles=[INSTRUCTOR])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert b"Biology 101" in response.data
+    assert b"Instructor" in response.data
+
+
+def test_login_redirects_to_platform_with_state_nonce_and_cookie(
+    client: FlaskClient, lms: PlatformSigner
+) -> None:
+    """OIDC login initiation: 302 to the platform's auth URL with every OIDC parameter."""
+    response, state, nonce = lms.login(client)
+    assert response.status_code == 302
+    location = response.headers["Location"]
+    assert location.startswith(lms.auth_login_url + "?")
+    for part in (
+        "scope=openid",
+        "response_type=id_token",
+        "response_mode=form_post",
+        "prompt=none",
+        f"client_id={lms.client_id}",
+        "login_hint=user-42",
+        "lti_message_hint=hint-1",
+    ):
+        assert part in location
+    assert len(state) >= 32 and len(nonce) >= 32 and state != nonce
+    cookie = response.headers["Set-Cookie"]
+    assert f"lti_state_{state}={state}" in cookie
+    assert "HttpOnly" in cookie
+
+
+def test_login_by_post_works_like_get(client: FlaskClient, lms: PlatformSigner) -> None:
+    """Platforms may POST the login initiation."""
+    response = client.post(
+        "/lti/login",
+        data={
+            "iss": lms.issuer,
+            "login_hint": "u",
+            "target_link_uri": f"{lms.base_url}/lti/launch",
+        },
+    )
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith(lms.auth_login_url)
+
+
+def test_launch_context_has_normalised_roles(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, Any]]
+) -> None:
+    """The launch context gets short role names (URI, institution and sub-role forms)."""
+    response = lms.launch(
+        client,
+        lti_roles=[
+            INSTRUCTOR,
+            "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
+            "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",
+        ],
+    )
+    assert response.status_code == 200
+    (line,) = [e for e in events if e["event"] == "launch_succeeded"]
+    assert line["roles"] == ["Instructor", "Administrator", "TeachingAssistant"]
+    assert line["deployment_id"] == lms.deployment_id and line["context_id"] == "course-7"
+
+
+def test_new_deployment_of_known_platform_is_recorded(
+    client: FlaskClient, lms: PlatformSigner, db_session: Session
+) -> None:
+    """deployment_policy=record: a course copy's new deployment id is stored on first launch."""
+    response = lms.launch(client, lti_deployment_id="deployment-copy-2")
+    assert response.status_code == 200
+    rows = db_session.scalars(
+        select(Deployment).where(Deployment.deployment_id == "deployment-copy-2")
+    ).all()
+    assert [r.source for r in rows] == ["launch"]
+
+
+def test_platform_clock_one_second_ahead_is_accepted(
+    client: FlaskClient, lms: PlatformSigner
+) -> None:
+    """Clock leeway: iat one second in the future is within the default 5 s."""
+    import time
+
+    now = int(time.time())
+    response = lms.launch(client, iat=now + 1, nbf=now + 1)
+    assert response.status_code == 200
+
+
+def test_key_rotation_refetches_jwks_on_unknown_kid(
+    client: FlaskClient, lms: PlatformSigner, platform_keys: list[SigningKey]
+) -> None:
+    """Key rotation: the platform signs with a new key after rotating; the cached JWKS lacks
+    its kid, so the tool refetches it once and the launch succeeds."""
+    assert lms.launch(client).status_code == 200
+    fetched = lms.jwks_requests
+    assert fetched == 1
+    assert lms.launch(client).status_code == 200
+    assert lms.jwks_requests == fetched, "the cached key set is reused"
+    lms.rotate(platform_keys[1])
+    response = lms.launch(client)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert lms.jwks_requests == fetched + 1
+
+
+def test_launch_logs_one_structured_success_line(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, Any]]
+) -> None:
+    """One structured log line per successful launch."""
+    assert lms.launch(client).status_code == 200
+    lines = [e for e in events if e["event"] == "launch_succeeded"]
+    assert len(lines) == 1
+    assert lines[0]["issuer"] == lms.issuer and lines[0]["roles"] == ["Learner"]
+    json.dumps(lines[0])  # one JSON line
+
+
+def test_launch_with_redis_launch_store(
+    database_url: str, lms: PlatformSigner, db_session: Session
+) -> None:
+    """With redis_url set, state, nonce and JWKS live in Redis; a replay is still refused."""
+    app = create_app(make_settings(database_url, redis_url="redis://127.0.0.1:6379/0"))
+    try:
+        client = app.test_client()
+        _, state, nonce = lms.login(client)
+        token = lms.sign(lms.claims(nonce))
+        first = client.post("/lti/launch", data={"id_token": token, "state": state})
+        assert first.status_code == 200, first.get_data(as_text=True)
+        again = client.post("/lti/launch", data={"id_token": token, "state": state})
+        assert again.status_code == 401
+        assert b"already used" in again.data
+    finally:
+        app.extensions["peerloop.engine"].dispose()
+
+
+def test_csp_frame_ancestors_lists_registered_platforms(
+    client: FlaskClient, lms: PlatformSigner
+) -> None:
+    """CSP frame-ancestors: only 'self' and registered platforms may frame the tool."""
+    response = client.get("/healthz")
+    csp = response.headers["Content-Security-Policy"]
+    assert csp == "frame-ancestors 'self' https://lms.example.test"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_csp_without_platforms_allows_only_self(client: FlaskClient) -> None:
+    """No registered platform: nobody else may frame the tool."""
+    csp = client.get("/healthz").headers["Content-Security-Policy"]
+    assert csp == "frame-ancestors 'self'"
+
+
+def test_state_cookie_is_secure_samesite_none_behind_tls_proxy(
+    database_url: str, lms: PlatformSigner
+) -> None:
+    """ProxyFix: behind a TLS-terminating proxy the state cookie is Secure; SameSite=None."""
+    app = create_app(
+        make_settings(database_url, proxy_fix_hops=1, base_url="https://peerloop.example.test")
+    )
+    try:
+        response = app.test_client().get(
+            "/lti/login",
+            query_string={
+                "iss": lms.issuer,
+                "login_hint": "u",
+                "target_link_uri": "https://peerloop.example.test/lti/launch",
+            },
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "peerloop.example.test"},
+        )
+        assert response.status_code == 302
+        cookie = response.headers["Set-Cookie"]
+        assert "Secure" in cookie and "SameSite=None" in cookie
+        assert (
+            "redirect_uri=https%3A%2F%2Fpeerloop.example.test%2Flti%2Flaunch"
+            in (response.headers["Location"])
+        )
+    finally:
+        app.extensions["peerloop.engine"].dispose()
