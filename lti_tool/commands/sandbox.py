@@ -1,5 +1,51 @@
-"""Placeholder command group; filled by its feature."""
+"""``peerloop sandbox run``: a local LMS to try Peerloop with, registered with the tool."""
 
+from __future__ import annotations
+
+import click
 from flask.cli import AppGroup
+from werkzeug.serving import run_simple
 
-cli = AppGroup("sandbox", help="(not yet available)")
+from lti_tool.web import db, settings
+
+cli = AppGroup("sandbox", help="The sandbox LMS: a local platform for trying Peerloop.")
+
+
+@cli.command("run")
+@click.option("--port", default=5001, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option(
+    "--database",
+    default="sqlite:///instance/sandbox.sqlite",
+    show_default=True,
+    help="The sandbox's own storage (never the tool's database).",
+)
+def run(port: int, host: str, database: str) -> None:
+    """Register the sandbox with the tool's database and serve it until Ctrl-C."""
+    config = settings()
+    if config.is_production:
+        raise click.ClickException(
+            "The sandbox LMS is a development aid and does not run with PEERLOOP_ENV=production."
+        )
+    try:
+        from lti_tool.sandbox import create_sandbox_app
+        from lti_tool.sandbox.tool_registration import register_with_tool
+    except ImportError as exc:  # lti1p3platform is an optional dependency
+        raise click.ClickException(
+            f"The sandbox needs the 'sandbox' extra (pip install 'peerloop[sandbox]'): {exc}"
+        ) from exc
+    if database.startswith("sqlite:///") and ":memory:" not in database:
+        from pathlib import Path
+
+        Path(database.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    base_url = f"http://{host}:{port}"
+    session = db()
+    platform, added = register_with_tool(session, base_url)
+    session.commit()
+    click.echo(
+        f"{'Registered' if added else 'Already registered'}: sandbox {platform.issuer} "
+        f"(client id {platform.client_id}) with the tool at {config.base_url}."
+    )
+    app = create_sandbox_app(base_url=base_url, tool_url=config.base_url, database_url=database)
+    click.echo(f"Sandbox LMS on {base_url} — open it in a browser. Ctrl-C stops it.")
+    run_simple(host, port, app, threaded=True, use_reloader=False)

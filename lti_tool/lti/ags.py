@@ -1,0 +1,272 @@
+"""LTI Assignment and Grade Services 2.0 client: line items, scores and results.
+
+Line-item URLs may carry a query string (Moodle: ``…/lineitems/7/lineitem?type_id=2``): the
+``/scores`` and ``/results`` sub-paths go on the path, never after the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
+from lti_tool.models._time import utcnow
+
+SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
+SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
+SCOPE_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
+SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+
+LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+SCORE_MEDIA = "application/vnd.ims.lis.v1.score+json"
+RESULTS_MEDIA = "application/vnd.ims.lis.v2.resultcontainer+json"
+
+#: Paging guard: a platform whose ``next`` links loop must not keep us here forever.
+MAX_PAGES = 100
+
+
+@dataclass(frozen=True)
+class LineItem:
+    id: str
+    label: str
+    score_maximum: float
+    resource_id: str | None = None
+    resource_link_id: str | None = None
+    tag: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Any) -> LineItem:
+        if not isinstance(data, dict) or not isinstance(data.get("id"), str):
+            raise PlatformServiceError("The platform sent a line item without an id.")
+        return cls(
+            id=data["id"],
+            label=str(data.get("label", "")),
+            score_maximum=float(data.get("scoreMaximum", 0)),
+            resource_id=data.get("resourceId"),
+            resource_link_id=data.get("resourceLinkId"),
+            tag=data.get("tag"),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"label": self.label, "scoreMaximum": self.score_maximum}
+        if self.resource_id:
+            data["resourceId"] = self.resource_id
+        if self.resource_link_id:
+            data["resourceLinkId"] = self.resource_link_id
+        if self.tag:
+            data["tag"] = self.tag
+        return data
+
+
+def sub_url(url: str, suffix: str) -> str:
+    """``url`` with ``suffix`` appended to its path, its query string kept after it."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path=parts.path.rstrip("/") + suffix))
+
+
+def with_params(url: str, params: dict[str, str]) -> str:
+    """``url`` with ``params`` added to whatever query it already has."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + list(params.items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+def next_timestamp(previous: datetime | None, now: datetime | None = None) -> datetime:
+    """A score timestamp strictly later than ``previous``: platforms ignore or refuse (409)
+    a score whose timestamp is not after the last one they processed for that user."""
+    now = now or utcnow()
+    if previous is not None and now <= previous:
+        return previous + timedelta(milliseconds=1)
+    return now
+
+
+def format_timestamp(value: datetime) -> str:
+    """ISO 8601 with milliseconds and an explicit offset, as the AGS examples show."""
+    return value.isoformat(timespec="milliseconds")
+
+
+class AgsClient:
+    """AGS for one launch's endpoint claim (``scope``, ``lineitems``, ``lineitem``)."""
+
+    def __init__(self, client: ServiceClient, endpoint: dict[str, Any]) -> None:
+        self.client = client
+        self.endpoint = endpoint
+        self.scopes = tuple(endpoint.get("scope") or ())
+
+    @property
+    def lineitems_url(self) -> str | None:
+        value = self.endpoint.get("lineitems")
+        return value if isinstance(value, str) else None
+
+    @property
+    def lineitem_url(self) -> str | None:
+        value = self.endpoint.get("lineitem")
+        return value if isinstance(value, str) else None
+
+    def _require(self, scope: str) -> None:
+        if scope not in self.scopes and not (
+            scope == SCOPE_LINEITEM_READONLY and SCOPE_LINEITEM in self.scopes
+        ):
+            raise PlatformServiceError(f"The platform did not grant the scope {scope}.")
+
+    def _container(self) -> str:
+        if not self.lineitems_url:
+            raise PlatformServiceError("The platform offers no line-items URL for this course.")
+        return self.lineitems_url
+
+    # -- line items --------------------------------------------------------------------------
+
+    def find_line_items(
+        self,
+        *,
+        resource_link_id: str | None = None,
+        resource_id: str | None = None,
+        tag: str | None = None,
+    ) -> list[LineItem]:
+        """Every line item matching the filters, following ``Link: rel="next"`` pages."""
+        self._require(SCOPE_LINEITEM_READONLY)
+        filters = {
+            key: value
+            for key, value in (
+                ("resource_link_id", resource_link_id),
+                ("resource_id", resource_id),
+                ("tag", tag),
+            )
+            if value
+        }
+        url: str | None = with_params(self._container(), filters) if filters else self._container()
+        items: list[LineItem] = []
+        pages = 0
+        while url and pages < MAX_PAGES:
+            response = self.client.request(
+                "GET", url, scopes=self.scopes, accept=LINEITEMS_MEDIA
+            )
+            body = self.client.json_body(response)
+            if not isinstance(body, list):
+                raise PlatformServiceError(
+                    "The platform's line-item list was not a JSON array.", url=url
+                )
+            items.extend(LineItem.from_json(entry) for entry in body)
+            url = response.links.get("next", {}).get("url")
+            pages += 1
+        return items
+
+    def get_line_item(self, url: str) -> LineItem:
+        self._require(SCOPE_LINEITEM_READONLY)
+        response = self.client.request("GET", url, scopes=self.scopes, accept=LINEITEM_MEDIA)
+        return LineItem.from_json(self.client.json_body(response))
+
+    def create_line_item(
+        self,
+        *,
+        label: str,
+        score_maximum: float,
+        resource_id: str | None = None,
+        resource_link_id: str | None = None,
+        tag: str | None = None,
+    ) -> LineItem:
+        self._require(SCOPE_LINEITEM)
+        item = LineItem("", label, score_maximum, resource_id, resource_link_id, tag)
+        response = self.client.request(
+            "POST",
+            self._container(),
+            scopes=self.scopes,
+            accept=LINEITEM_MEDIA,
+            content_type=LINEITEM_MEDIA,
+            json=item.to_json(),
+        )
+        return LineItem.from_json(self.client.json_body(response))
+
+    def update_line_item(self, item: LineItem) -> LineItem:
+        self._require(SCOPE_LINEITEM)
+        body = item.to_json() | {"id": item.id}
+        response = self.client.request(
+            "PUT",
+            item.id,
+            scopes=self.scopes,
+            accept=LINEITEM_MEDIA,
+            content_type=LINEITEM_MEDIA,
+            json=body,
+        )
+        return LineItem.from_json(self.client.json_body(response))
+
+    def find_or_create_line_item(
+        self,
+        *,
+        label: str,
+        score_maximum: float,
+        resource_id: str,
+        resource_link_id: str | None = None,
+    ) -> LineItem:
+        """The line item for ``resource_id`` (ours), created if the platform has none.
+
+        The launch's own ``lineitem`` (one created by the platform with the link) wins.
+        """
+        if self.lineitem_url:
+            return self.get_line_item(self.lineitem_url)
+        for item in self.find_line_items(resource_id=resource_id):
+            # Filters are optional for platforms: check the match ourselves.
+            if item.resource_id == resource_id:
+                return item
+        return self.create_line_item(
+            label=label,
+            score_maximum=score_maximum,
+            resource_id=resource_id,
+            resource_link_id=resource_link_id,
+        )
+
+    # -- scores and results ------------------------------------------------------------------
+
+    def submit_score(
+        self,
+        line_item_url: str,
+        *,
+        user_id: str,
+        score_given: float,
+        score_maximum: float,
+        timestamp: datetime,
+        comment: str | None = None,
+    ) -> None:
+        """Post a final score (``Completed``/``FullyGraded``) for ``user_id``."""
+        self._require(SCOPE_SCORE)
+        if not 0 <= score_given <= score_maximum or score_maximum <= 0:
+            raise ValueError("score_given must be within 0..score_maximum (maximum > 0)")
+        score: dict[str, Any] = {
+            "userId": user_id,
+            "scoreGiven": score_given,
+            "scoreMaximum": score_maximum,
+            "activityProgress": "Completed",
+            "gradingProgress": "FullyGraded",
+            "timestamp": format_timestamp(timestamp),
+        }
+        if comment:
+            score["comment"] = comment
+        self.client.request(
+            "POST",
+            sub_url(line_item_url, "/scores"),
+            scopes=self.scopes,
+            accept="application/json",
+            content_type=SCORE_MEDIA,
+            json=score,
+        )
+
+    def results(self, line_item_url: str, *, user_id: str | None = None) -> list[dict[str, Any]]:
+        """The platform's results for a line item (all pages)."""
+        self._require(SCOPE_RESULT)
+        url: str | None = sub_url(line_item_url, "/results")
+        if user_id and url:
+            url = with_params(url, {"user_id": user_id})
+        results: list[dict[str, Any]] = []
+        pages = 0
+        while url and pages < MAX_PAGES:
+            response = self.client.request("GET", url, scopes=self.scopes, accept=RESULTS_MEDIA)
+            body = self.client.json_body(response)
+            if not isinstance(body, list):
+                raise PlatformServiceError("The platform's results were not a JSON array.", url=url)
+            results.extend(entry for entry in body if isinstance(entry, dict))
+            url = response.links.get("next", {}).get("url")
+            pages += 1
+        return results

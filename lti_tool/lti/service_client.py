@@ -1,0 +1,233 @@
+"""Calls to a platform's LTI Advantage services (AGS, NRPS) with an OAuth2 access token.
+
+Hand-written rather than pylti1p3's ServiceConnector because that one keeps tokens in one
+process's memory, sets no timeout on its HTTP calls and lowercases ``Link`` headers (which
+breaks Moodle's NRPS paging URLs). Here: the client-credentials grant with a signed client
+assertion (IMS Security Framework §4.1), tokens cached per (platform, scopes) in the database
+until shortly before they expire (shared by every worker), a timeout on every call, and every
+failure raised as ``PlatformServiceError`` carrying the platform's own message.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import uuid
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+import jwt
+import requests
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from lti_tool.lti.keys import signing_key
+from lti_tool.models import Platform, ServiceToken
+from lti_tool.models._time import utcnow
+
+CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+#: A cached token is not reused in its last minute: a call must not start with a dying token.
+EXPIRY_MARGIN = timedelta(seconds=60)
+#: When a platform omits ``expires_in`` (it SHOULD send it), assume the spec's usual hour.
+DEFAULT_EXPIRES_IN = 3600
+MAX_MESSAGE = 300
+
+
+class PlatformServiceError(Exception):
+    """A platform service call failed; ``message`` says why in the platform's own words."""
+
+    def __init__(self, message: str, *, status: int | None = None, url: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.url = url
+
+
+def _platform_message(response: requests.Response) -> str:
+    """The reason a platform gave: OAuth2 ``error_description``/``error``, or its text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict):
+        for key in ("error_description", "error", "message", "reason"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value[:MAX_MESSAGE]
+            if isinstance(value, dict) and isinstance(value.get("message"), str):
+                return str(value["message"])[:MAX_MESSAGE]
+    text = response.text.strip()
+    return text[:MAX_MESSAGE] if text else (response.reason or f"HTTP {response.status_code}")
+
+
+def _scope_key(scopes: Iterable[str]) -> str:
+    return " ".join(sorted(set(scopes)))
+
+
+class ServiceClient:
+    """One platform's services, for the length of a request or a job."""
+
+    def __init__(
+        self,
+        session: Session,
+        platform: Platform,
+        *,
+        timeout: float = 10.0,
+        http: requests.Session | None = None,
+    ) -> None:
+        self.session = session
+        self.platform = platform
+        self.timeout = timeout
+        self.http = http or requests.Session()
+
+    # -- access tokens ---------------------------------------------------------------------
+
+    def client_assertion(self) -> str:
+        """The JWT we authenticate with: signed with our current key, its ``kid`` in the header."""
+        kid, pem = signing_key(self.session)
+        now = utcnow()
+        claims = {
+            "iss": self.platform.client_id,
+            "sub": self.platform.client_id,
+            "aud": self.platform.auth_token_audience or self.platform.auth_token_url,
+            "iat": int(now.timestamp()),
+            "exp": int(now.timestamp()) + 300,
+            "jti": uuid.uuid4().hex,
+        }
+        return jwt.encode(claims, pem, algorithm="RS256", headers={"kid": kid})
+
+    def access_token(self, scopes: Iterable[str]) -> str:
+        """A token for ``scopes``: the cached one while it lives, else a new one (cached)."""
+        key = _scope_key(scopes)
+        row = self.session.scalars(
+            select(ServiceToken).where(
+                ServiceToken.platform_id == self.platform.id, ServiceToken.scopes == key
+            )
+        ).first()
+        if row is not None and row.expires_at - EXPIRY_MARGIN > utcnow():
+            return row.access_token
+        token, expires_in = self._fetch_token(key)
+        expires_at = utcnow() + timedelta(seconds=expires_in)
+        if row is not None:
+            row.access_token, row.expires_at = token, expires_at
+            self.session.flush()
+        else:
+            # Another worker may cache the same key at the same moment: keep theirs, use ours.
+            try:
+                with self.session.begin_nested():
+                    self.session.add(
+                        ServiceToken(
+                            platform_id=self.platform.id,
+                            scopes=key,
+                            access_token=token,
+                            expires_at=expires_at,
+                        )
+                    )
+            except IntegrityError:
+                pass
+        return token
+
+    def forget_token(self, scopes: Iterable[str]) -> None:
+        """Drop a cached token the platform refused (revoked or rotated keys)."""
+        self.session.execute(
+            delete(ServiceToken).where(
+                ServiceToken.platform_id == self.platform.id,
+                ServiceToken.scopes == _scope_key(scopes),
+            )
+        )
+
+    def _fetch_token(self, scope: str) -> tuple[str, int]:
+        url = self.platform.auth_token_url
+        data = {
+            "grant_type": "client_credentials",
+            "client_assertion_type": CLIENT_ASSERTION_TYPE,
+            "client_assertion": self.client_assertion(),
+            "scope": scope,
+        }
+        try:
+            response = self.http.post(
+                url, data=data, headers={"Accept": "application/json"}, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise PlatformServiceError(
+                f"The platform's token endpoint could not be reached: {exc}", url=url
+            ) from exc
+        if not response.ok:
+            raise PlatformServiceError(
+                f"The platform refused an access token: {_platform_message(response)}",
+                status=response.status_code,
+                url=url,
+            )
+        try:
+            body = response.json()
+            token = body["access_token"]
+            expires_in = int(body.get("expires_in") or DEFAULT_EXPIRES_IN)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PlatformServiceError(
+                "The platform's token endpoint answered without an access token.",
+                status=response.status_code,
+                url=url,
+            ) from exc
+        if not isinstance(token, str) or not token:
+            raise PlatformServiceError("The platform sent an empty access token.", url=url)
+        return token, expires_in
+
+    # -- service calls ---------------------------------------------------------------------
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        scopes: Iterable[str],
+        accept: str,
+        json: Any = None,
+        content_type: str | None = None,
+        params: dict[str, str] | None = None,
+    ) -> requests.Response:
+        """Call ``url`` with a bearer token; one retry with a fresh token on a 401."""
+        scopes = tuple(scopes)
+        response = self._send(method, url, scopes, accept, json, content_type, params)
+        if response.status_code == 401:
+            self.forget_token(scopes)
+            response = self._send(method, url, scopes, accept, json, content_type, params)
+        if not response.ok:
+            raise PlatformServiceError(
+                f"The platform answered {response.status_code}: {_platform_message(response)}",
+                status=response.status_code,
+                url=url,
+            )
+        return response
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        scopes: tuple[str, ...],
+        accept: str,
+        json: Any,
+        content_type: str | None,
+        params: dict[str, str] | None,
+    ) -> requests.Response:
+        headers = {"Authorization": f"Bearer {self.access_token(scopes)}", "Accept": accept}
+        if content_type:
+            headers["Content-Type"] = content_type
+        data = None if json is None else jsonlib.dumps(json)
+        try:
+            return self.http.request(
+                method, url, headers=headers, data=data, params=params, timeout=self.timeout
+            )
+        except requests.RequestException as exc:
+            raise PlatformServiceError(
+                f"The platform could not be reached: {exc}", url=url
+            ) from exc
+
+    @staticmethod
+    def json_body(response: requests.Response) -> Any:
+        try:
+            return response.json()
+        except ValueError as exc:
+            raise PlatformServiceError(
+                "The platform's answer was not JSON.", status=response.status_code, url=response.url
+            ) from exc

@@ -1,0 +1,9 @@
+"""A small local LMS for trying Peerloop without one: ``create_sandbox_app``.
+
+A development aid: started only by ``peerloop sandbox run`` (or a test), never by the tool,
+and refused in production settings.
+"""
+
+from lti_tool.sandbox.app import create_sandbox_app, registration_values
+
+__all__ = ["create_sandbox_app", "registration_values"]

@@ -1,0 +1,391 @@
+"""The sandbox LMS web app: a separate Flask app on its own port, so it is a different origin
+from the tool, as a real LMS is."""
+
+from __future__ import annotations
+
+import typing as t
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import jwt
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from lti1p3platform.exceptions import (
+    LtiDeepLinkingResponseException,
+    LtiException,
+    LtiServiceException,
+    MissingRequiredClaim,
+    PreflightRequestValidationException,
+    UnsupportedGrantType,
+)
+
+from lti_tool.sandbox import people
+from lti_tool.sandbox.platform import (
+    FlaskPlatformRequest,
+    PlatformConf,
+    SandboxAgs,
+    SandboxConfig,
+    SandboxError,
+    SandboxLaunch,
+    SandboxLogin,
+    SandboxNrps,
+    resource_link_id,
+    service_response,
+)
+from lti_tool.sandbox.storage import Store
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+CLIENT_ID = "peerloop-sandbox"
+DEPLOYMENT_ID = "sandbox-deployment-1"
+
+bp = Blueprint("sandbox", __name__)
+
+
+def registration_values(base_url: str) -> dict[str, t.Any]:
+    """What the tool must know of the sandbox: the ``add_platform`` keyword arguments."""
+    base_url = base_url.rstrip("/")
+    return {
+        "issuer": base_url,
+        "client_id": CLIENT_ID,
+        "auth_login_url": f"{base_url}/auth",
+        "auth_token_url": f"{base_url}/token",
+        "key_set_url": f"{base_url}/jwks",
+        "deployment_ids": (DEPLOYMENT_ID,),
+        "name": "Peerloop sandbox LMS",
+        "source": "sandbox",
+    }
+
+
+def create_sandbox_app(
+    *,
+    base_url: str,
+    tool_url: str,
+    database_url: str,
+    production: bool = False,
+) -> Flask:
+    """The sandbox for a tool at ``tool_url``, itself served at ``base_url``."""
+    if production:
+        raise RuntimeError("the sandbox LMS is a development aid and never runs in production")
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=None)
+    store = Store(database_url)
+    app.extensions["sandbox.store"] = store
+    app.extensions["sandbox.config"] = SandboxConfig(
+        base_url=base_url.rstrip("/"),
+        tool_url=tool_url.rstrip("/"),
+        client_id=CLIENT_ID,
+        deployment_id=DEPLOYMENT_ID,
+    )
+    app.extensions["sandbox.key"] = store.private_key_pem()
+    app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    app.register_blueprint(bp)
+
+    @app.errorhandler(SandboxError)
+    def _refused(error: SandboxError) -> ResponseReturnValue:
+        return _error_page(str(error), 400)
+
+    @app.errorhandler(LtiServiceException)
+    def _service_refused(error: LtiServiceException) -> ResponseReturnValue:
+        return jsonify({"error": error.message}), error.status_code
+
+    @app.errorhandler(404)
+    def _not_found(_error: Exception) -> ResponseReturnValue:
+        return _error_page("There is no such page in the sandbox.", 404)
+
+    @app.errorhandler(405)
+    def _bad_method(_error: Exception) -> ResponseReturnValue:
+        return _error_page("That page does not accept this kind of request.", 405)
+
+    return app
+
+
+def _error_page(message: str, status: int) -> ResponseReturnValue:
+    if request.path.startswith("/api/") or request.path == "/token":
+        return jsonify({"error": message}), status
+    return render_template("sandbox/error.html", message=message, status=status), status
+
+
+def _store() -> Store:
+    store: Store = current_app.extensions["sandbox.store"]
+    return store
+
+
+def _config() -> SandboxConfig:
+    config: SandboxConfig = current_app.extensions["sandbox.config"]
+    return config
+
+
+def _conf() -> PlatformConf:
+    conf = PlatformConf(config=_config(), private_key=current_app.extensions["sandbox.key"])
+    conf.get_registration()
+    return conf
+
+
+def _person(user_id: str) -> people.Person:
+    person = people.BY_ID.get(user_id)
+    if person is None:
+        raise SandboxError(f"Nobody called {user_id!r} is in this course.")
+    return person
+
+
+# -- pages --------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def home() -> str:
+    return render_template(
+        "sandbox/home.html",
+        instructor=people.INSTRUCTOR,
+        learners=people.LEARNERS,
+        links=_store().links(),
+        course_title=people.COURSE_TITLE,
+        tool_url=_config().tool_url,
+    )
+
+
+@bp.get("/course/<user_id>")
+def course(user_id: str) -> str:
+    person = _person(user_id)
+    return render_template(
+        "sandbox/course.html",
+        person=person,
+        links=_store().links(),
+        course_title=people.COURSE_TITLE,
+        added=request.args.get("added"),
+    )
+
+
+def _login_urls(person: people.Person, hint: str, target: str | None) -> tuple[str, str]:
+    login = SandboxLogin(FlaskPlatformRequest(request), _conf())
+    login.set_lti_message_hint(hint=hint)
+    if target:
+        login.set_launch_url(target)
+    else:
+        login.set_deeplinking_launch_url()
+    url = login.initiate_login(person.user_id)
+    # LTI Platform Storage: the tool keeps its state with us through postMessage to our frame
+    # (window.parent), so launches work when the browser blocks third-party cookies. The plain
+    # URL is the new-window fallback, where first-party cookies work.
+    return f"{url}&lti_storage_target=_parent", url
+
+
+@bp.get("/launch/<user_id>/deep-linking")
+def launch_deep_linking(user_id: str) -> str:
+    person = _person(user_id)
+    if not person.is_instructor:
+        raise SandboxError("Only the instructor can add activities to the course.")
+    frame_url, window_url = _login_urls(person, "deep-linking", None)
+    return render_template(
+        "sandbox/launch.html",
+        person=person,
+        heading="Add an activity",
+        frame_url=frame_url,
+        window_url=window_url,
+        tool_origin=_config().tool_origin,
+    )
+
+
+@bp.get("/launch/<user_id>/link/<int:link_id>")
+def launch_link(user_id: str, link_id: int) -> str:
+    person = _person(user_id)
+    row = _store().get_link(link_id)
+    if row is None:
+        raise SandboxError("That activity is not in the course.")
+    frame_url, window_url = _login_urls(person, f"link:{link_id}", row["url"])
+    return render_template(
+        "sandbox/launch.html",
+        person=person,
+        heading=row["title"],
+        frame_url=frame_url,
+        window_url=window_url,
+        tool_origin=_config().tool_origin,
+    )
+
+
+@bp.get("/gradebook")
+def gradebook() -> str:
+    store = _store()
+    columns = []
+    for item in store.lineitems():
+        columns.append((item, store.latest_scores(item["id"])))
+    return render_template(
+        "sandbox/gradebook.html",
+        columns=columns,
+        learners=people.PEOPLE,
+        course_title=people.COURSE_TITLE,
+    )
+
+
+# -- LTI endpoints ------------------------------------------------------------------------------
+
+
+@bp.route("/auth", methods=["GET", "POST"])
+def auth() -> ResponseReturnValue:
+    """OIDC authentication endpoint: answers the tool's login redirect with an id_token."""
+    launch = SandboxLaunch(FlaskPlatformRequest(request), _conf(), _store())
+    try:
+        return t.cast(
+            str,
+            launch.lti_launch(
+                render=lambda data: render_template("sandbox/launch_form.html", **data)
+            ),
+        )
+    except PreflightRequestValidationException:
+        raise SandboxError(
+            "The tool's authentication request lacks nonce, state or redirect_uri, "
+            "or names another client_id."
+        ) from None
+
+
+@bp.get("/jwks")
+def jwks() -> ResponseReturnValue:
+    return jsonify(_conf().get_jwks())
+
+
+@bp.post("/token")
+def token() -> ResponseReturnValue:
+    conf = _conf()
+    try:
+        _check_client_assertion(request.form.get("client_assertion", ""))
+        return jsonify(conf.get_access_token(request.form.to_dict()))
+    except MissingRequiredClaim as exc:
+        return jsonify({"error": "invalid_request", "error_description": str(exc)}), 400
+    except UnsupportedGrantType:
+        return jsonify(
+            {"error": "unsupported_grant_type", "error_description": "use client_credentials"}
+        ), 400
+    except (LtiException, jwt.InvalidTokenError) as exc:
+        return jsonify({"error": "invalid_client", "error_description": str(exc)}), 401
+
+
+def _check_client_assertion(assertion: str) -> None:
+    """lti1p3platform checks the assertion's signature only; a platform must also check that
+    it names the tool's client id (iss and sub) and is addressed to its token endpoint."""
+    if not assertion:
+        return  # the library reports the missing claim
+    claims = jwt.decode(assertion, options={"verify_signature": False})
+    config = _config()
+    if claims.get("iss") != config.client_id or claims.get("sub") != config.client_id:
+        raise LtiException(f"client assertion is not from client {config.client_id}")
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    if f"{config.base_url}/token" not in audiences:
+        raise LtiException("client assertion is addressed to another token endpoint")
+
+
+@bp.post("/deep-linking/return")
+def deep_linking_return() -> ResponseReturnValue:
+    if not request.form.get("JWT"):
+        raise SandboxError("The deep-linking response has no JWT.")
+    conf = _conf()
+    try:
+        items = conf.validate_deeplinking_resp(request.form.to_dict())
+    except (LtiException, LtiDeepLinkingResponseException, jwt.InvalidTokenError) as exc:
+        raise SandboxError(f"The deep-linking response was refused: {exc}") from None
+    # lti1p3platform checks the signature and message type only (aud is not verified).
+    claims = jwt.decode(request.form["JWT"], options={"verify_signature": False})
+    config = _config()
+    if claims.get("aud") not in (config.base_url, [config.base_url]):
+        raise SandboxError("The deep-linking response is addressed to another platform.")
+    if claims.get("iss") != config.client_id:
+        raise SandboxError("The deep-linking response comes from another client.")
+    deployment = claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id")
+    if deployment != config.deployment_id:
+        raise SandboxError("The deep-linking response names another deployment.")
+    added = []
+    for item in items:
+        added.append(_add_item(item))
+    return render_template(
+        "sandbox/deep_linking_done.html",
+        added=added,
+        course_url=f"{config.base_url}/course/{people.INSTRUCTOR.user_id}",
+    )
+
+
+def _add_item(item: dict[str, t.Any]) -> dict[str, t.Any]:
+    """Store one ltiResourceLink as strictly as picky LMSs do."""
+    url, title = item.get("url"), item.get("title")
+    if item.get("type") != "ltiResourceLink":
+        raise SandboxError("The sandbox only accepts ltiResourceLink items.")
+    if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+        raise SandboxError("A resource link has no URL.")
+    if urlsplit(url).query:
+        raise SandboxError("A resource link URL has a query string; LMSs drop or mangle it.")
+    if "custom" in item and not item["custom"]:
+        raise SandboxError("A resource link has an empty custom object; some LMSs refuse it.")
+    custom = item.get("custom") or {}
+    if not all(isinstance(value, str) for value in custom.values()):
+        raise SandboxError("Custom parameter values must be strings.")
+    link_id = _store().add_link(str(title or "Untitled activity"), item.get("text"), url, custom)
+    line_item = item.get("lineItem")
+    if isinstance(line_item, dict) and line_item.get("scoreMaximum"):
+        _store().add_lineitem(
+            {
+                "label": str(line_item.get("label") or title or "Activity"),
+                "score_maximum": float(line_item["scoreMaximum"]),
+                "resource_id": line_item.get("resourceId"),
+                "resource_link_id": resource_link_id(link_id),
+                "tag": line_item.get("tag"),
+            }
+        )
+    return {"id": link_id, "title": title, "url": url}
+
+
+# -- AGS and NRPS ---------------------------------------------------------------------------------
+
+COURSE = "/api/courses/<course_id>"
+
+
+def _check_course(course_id: str) -> None:
+    if course_id != people.COURSE_ID:
+        raise SandboxError(f"There is no course {course_id!r}.")
+
+
+def _check_type_id() -> None:
+    # Moodle's line-item URLs carry ?type_id=…, and its endpoints need it back.
+    if request.args.get("type_id") != "1":
+        raise SandboxError("type_id is missing from the line item URL")
+
+
+@bp.route(COURSE + "/lineitems", methods=["GET", "POST"])
+def lineitems(course_id: str) -> ResponseReturnValue:
+    _check_course(course_id)
+    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store())
+    if request.method == "POST":
+        return service_response(lambda: service.handle_create_lineitem())
+    return service_response(lambda: service.handle_get_lineitems())
+
+
+@bp.route(COURSE + "/lineitems/<int:item_id>/lineitem", methods=["GET", "PUT", "DELETE"])
+def lineitem(course_id: str, item_id: int) -> ResponseReturnValue:
+    _check_course(course_id)
+    _check_type_id()
+    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store())
+    key = str(item_id)
+    if request.method == "PUT":
+        return service_response(lambda: service.handle_update_lineitem(key))
+    if request.method == "DELETE":
+        return service_response(lambda: service.handle_delete_lineitem(key))
+    return service_response(lambda: service.handle_get_lineitem(key))
+
+
+@bp.post(COURSE + "/lineitems/<int:item_id>/lineitem/scores")
+def scores(course_id: str, item_id: int) -> ResponseReturnValue:
+    _check_course(course_id)
+    _check_type_id()
+    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store())
+    return service_response(lambda: service.handle_update_score(str(item_id)))
+
+
+@bp.get(COURSE + "/lineitems/<int:item_id>/lineitem/results")
+def results(course_id: str, item_id: int) -> ResponseReturnValue:
+    _check_course(course_id)
+    _check_type_id()
+    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store(), item_id)
+    return service_response(lambda: service.handle_get_results(str(item_id)))
+
+
+@bp.get(COURSE + "/memberships")
+def memberships(course_id: str) -> ResponseReturnValue:
+    _check_course(course_id)
+    service = SandboxNrps(FlaskPlatformRequest(request), _conf())
+    return service_response(lambda: service.handle_get_members())

@@ -1,0 +1,177 @@
+"""The sandbox's own storage: its own MetaData and SQLite file, apart from the tool's database
+(a real LMS keeps its own records too). Holds its signing key, the course's resource links,
+line items and the scores received."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import (
+    JSON,
+    Column,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from lti_tool.db import make_engine
+
+metadata = MetaData()
+
+setting = Table(
+    "sandbox_setting",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+link = Table(
+    "sandbox_link",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(255), nullable=False),
+    Column("text", Text),
+    Column("url", String(1024), nullable=False),
+    Column("custom", JSON),
+    Column("created_at", String(40), nullable=False),
+)
+lineitem = Table(
+    "sandbox_lineitem",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("label", String(255), nullable=False),
+    Column("score_maximum", Float, nullable=False),
+    Column("resource_id", String(255)),
+    Column("resource_link_id", String(255)),
+    Column("tag", String(255)),
+)
+score = Table(
+    "sandbox_score",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("lineitem_id", Integer, ForeignKey("sandbox_lineitem.id"), nullable=False),
+    Column("user_id", String(255), nullable=False),
+    Column("score_given", Float),
+    Column("score_maximum", Float),
+    Column("activity_progress", String(32)),
+    Column("grading_progress", String(32)),
+    Column("comment", Text),
+    Column("timestamp", String(40), nullable=False),
+    Column("received_at", String(40), nullable=False),
+)
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class Store:
+    def __init__(self, database_url: str) -> None:
+        self.engine: Engine = make_engine(database_url)
+        metadata.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def private_key_pem(self) -> str:
+        """The platform's RSA key, generated on first start and kept in this store."""
+        with self.engine.begin() as conn:
+            pem = conn.scalar(select(setting.c.value).where(setting.c.name == "private_key"))
+        if pem:
+            return str(pem)
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        ).decode("ascii")
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(setting).values(name="private_key", value=pem))
+        except IntegrityError:  # two processes started at once: the first one's key wins
+            return self.private_key_pem()
+        return pem
+
+    # -- links ------------------------------------------------------------------------------
+
+    def add_link(self, title: str, text: str | None, url: str, custom: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(link).values(
+                    title=title, text=text, url=url, custom=custom, created_at=now_iso()
+                )
+            )
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def links(self) -> list[dict[str, Any]]:
+        with self.engine.begin() as conn:
+            return [dict(row._mapping) for row in conn.execute(select(link).order_by(link.c.id))]
+
+    def get_link(self, link_id: int) -> dict[str, Any] | None:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(link).where(link.c.id == link_id)).first()
+        return dict(row._mapping) if row else None
+
+    # -- line items -------------------------------------------------------------------------
+
+    def add_lineitem(self, data: dict[str, Any]) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(insert(lineitem).values(**data))
+            return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+    def lineitems(self, **filters: Any) -> list[dict[str, Any]]:
+        query = select(lineitem).order_by(lineitem.c.id)
+        for name, value in filters.items():
+            if value is not None:
+                query = query.where(lineitem.c[name] == value)
+        with self.engine.begin() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def get_lineitem(self, lineitem_id: int) -> dict[str, Any] | None:
+        with self.engine.begin() as conn:
+            row = conn.execute(select(lineitem).where(lineitem.c.id == lineitem_id)).first()
+        return dict(row._mapping) if row else None
+
+    def update_lineitem(self, lineitem_id: int, data: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(lineitem).where(lineitem.c.id == lineitem_id).values(**data))
+
+    def delete_lineitem(self, lineitem_id: int) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(score.delete().where(score.c.lineitem_id == lineitem_id))
+            conn.execute(lineitem.delete().where(lineitem.c.id == lineitem_id))
+
+    # -- scores -----------------------------------------------------------------------------
+
+    def add_score(self, data: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(score).values(received_at=now_iso(), **data))
+
+    def scores(
+        self, lineitem_id: int | None = None, user_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        query = select(score).order_by(score.c.id)
+        if lineitem_id is not None:
+            query = query.where(score.c.lineitem_id == lineitem_id)
+        if user_id is not None:
+            query = query.where(score.c.user_id == user_id)
+        with self.engine.begin() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+    def latest_scores(self, lineitem_id: int) -> dict[str, dict[str, Any]]:
+        """The last score received per user (what a gradebook shows)."""
+        latest: dict[str, dict[str, Any]] = {}
+        for row in self.scores(lineitem_id):
+            latest[row["user_id"]] = row
+        return latest
