@@ -131,6 +131,15 @@ def _on_placement(
     return _statement(spec, who, where, row, options, obj, completion=completion, duration=duration)
 
 
+def _on_placement_or_post(
+    spec: i.Interaction, who: Who, where: Where, row: Row, target: Post | None, options: XapiOptions
+) -> Statement:
+    """Acts on the whole activity (``target`` None) or on one thread or post in it."""
+    if target is None:
+        return _on_placement(spec, who, where, row, options)
+    return _on_post(spec, who, where, row, target, options)
+
+
 def _written(post: Post) -> dict[str, object]:
     return {v.ANONYMOUS_TO_PEERS.iri: post.anonymous_to_peers}
 
@@ -176,9 +185,7 @@ def viewed(
     options: XapiOptions = DEFAULT_OPTIONS,
 ) -> Statement:
     """Viewed the activity (``target`` None) or a thread or post in it."""
-    if target is None:
-        return _on_placement(i.VIEWED, who, where, row, options)
-    return _on_post(i.VIEWED, who, where, row, target, options)
+    return _on_placement_or_post(i.VIEWED, who, where, row, target, options)
 
 
 # --- placement, staff ------------------------------------------------------------------------
@@ -206,9 +213,7 @@ def locked(
     options: XapiOptions = DEFAULT_OPTIONS,
 ) -> Statement:
     """Closed a thread, or the whole activity when ``thread`` is None."""
-    if thread is None:
-        return _on_placement(i.LOCKED, who, where, row, options)
-    return _on_post(i.LOCKED, who, where, row, thread, options)
+    return _on_placement_or_post(i.LOCKED, who, where, row, thread, options)
 
 
 def unlocked(
@@ -219,9 +224,7 @@ def unlocked(
     thread: Post | None = None,
     options: XapiOptions = DEFAULT_OPTIONS,
 ) -> Statement:
-    if thread is None:
-        return _on_placement(i.UNLOCKED, who, where, row, options)
-    return _on_post(i.UNLOCKED, who, where, row, thread, options)
+    return _on_placement_or_post(i.UNLOCKED, who, where, row, thread, options)
 
 
 # --- writing ---------------------------------------------------------------------------------

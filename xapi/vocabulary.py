@@ -21,38 +21,33 @@ ExtensionKind = Literal["context", "result"]
 
 
 @dataclass(frozen=True)
-class Verb:
+class _Term:
     iri: str
+
+    @property
+    def ours(self) -> bool:
+        """Defined by our profile (no registered IRI existed)."""
+        return self.iri.startswith(BASE)
+
+
+@dataclass(frozen=True)
+class Verb(_Term):
     display: str  # en display, as sent in statements
     definition: str  # what it means in Peerloop, for the profile
 
-    @property
-    def ours(self) -> bool:
-        return self.iri.startswith(BASE)
-
 
 @dataclass(frozen=True)
-class ActivityType:
-    iri: str
+class ActivityType(_Term):
     label: str
     definition: str
 
-    @property
-    def ours(self) -> bool:
-        return self.iri.startswith(BASE)
-
 
 @dataclass(frozen=True)
-class Extension:
-    iri: str
+class Extension(_Term):
     label: str
     definition: str
     kind: ExtensionKind
     json_type: str  # JSON Schema type of the value, published as the profile's inlineSchema
-
-    @property
-    def ours(self) -> bool:
-        return self.iri.startswith(BASE)
 
 
 def _adl(name: str) -> str:

@@ -1,0 +1,35 @@
+"""GET /xapi/profile serves the xAPI Profile as cacheable JSON-LD."""
+
+from __future__ import annotations
+
+import json
+
+from flask.testing import FlaskClient
+
+from xapi.interactions import INTERACTIONS
+from xapi.vocabulary import PROFILE_IRI
+
+
+def test_profile_is_served_as_json_ld(client: FlaskClient) -> None:
+    response = client.get("/xapi/profile")
+    assert response.status_code == 200
+    assert response.mimetype == "application/ld+json"
+    doc = json.loads(response.data)
+    assert doc["@context"] == "https://w3id.org/xapi/profiles/context"
+    assert doc["id"] == PROFILE_IRI
+    assert doc["type"] == "Profile"
+    verbs = {c["id"] for c in doc["concepts"] if c["type"] == "Verb"}
+    assert {t["verb"] for t in doc["templates"]} <= verbs
+    assert len(doc["templates"]) == len(INTERACTIONS)
+
+
+def test_profile_is_cacheable_and_revalidates(client: FlaskClient) -> None:
+    first = client.get("/xapi/profile")
+    assert first.cache_control.public
+    assert first.cache_control.max_age == 86_400
+    etag = first.headers["ETag"]
+    again = client.get("/xapi/profile", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    stale = client.get("/xapi/profile", headers={"If-None-Match": '"something-else"'})
+    assert stale.status_code == 200
