@@ -4,7 +4,7 @@ installation options. No database or web objects, so callers map their rows onto
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
@@ -97,10 +97,3 @@ class Prompt:
     text: str
     title: str | None = None
 
-
-@dataclass(frozen=True)
-class Extras:
-    """Interaction-specific values a builder adds; kept together so helpers stay generic."""
-
-    result: dict[str, object] = field(default_factory=dict)
-    context: dict[str, object] = field(default_factory=dict)
