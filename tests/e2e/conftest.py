@@ -1,0 +1,128 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright.
+
+Two browsers for the whole session, differing only in the third-party-cookie setting:
+
+* ``cookies-allowed``: third-party cookies allowed, as most LMS users still have it;
+* ``third-party-cookies-blocked``: what Safari, Firefox's strict mode and Chrome with the
+  phase-out do; launches must then go through LTI Platform Storage or a new window.
+
+Why persistent contexts, one per setting: Playwright's ``browser.new_context()`` is an
+off-the-record profile, where this Chromium (156) always blocks third-party cookies
+("UserPreferences" in DevTools) and neither ``--disable-features`` nor CDP
+``Network.setCookieControls`` lifts it. A regular profile honours the ``cookie_controls_mode``
+preference (0 = allow, 1 = block third-party), which we seed in a fresh user-data dir. The
+blocked browser also gets ``--test-third-party-cookie-phaseout`` so the block is explicit.
+``test_harness.py`` proves each setting by whether a cross-site iframe really gets a cookie.
+
+Pages and sites: the tool is served on ``127.0.0.1:<port>`` and the embedding page (sandbox
+LMS) on ``localhost:<port>``: different sites, so the tool's cookies really are third-party.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ALLOWED = "cookies-allowed"
+BLOCKED = "third-party-cookies-blocked"
+#: Chromium's CookieControlsMode preference values.
+COOKIE_CONTROLS_MODE = {ALLOWED: 0, BLOCKED: 1}
+#: A phone: 375 CSS pixels wide (iPhone SE/mini class).
+PHONE = {"width": 375, "height": 740}
+DESKTOP = {"width": 1280, "height": 900}
+#: Playwright's own waits: generous for 2 loaded cores, still bounded.
+TIMEOUT_MS = 15_000
+
+
+@pytest.fixture(scope="session")
+def playwright_driver() -> Iterator[Playwright]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does)")
+    with sync_playwright() as driver:
+        yield driver
+
+
+def _launch(driver: Playwright, user_data_dir: Path, setting: str) -> BrowserContext:
+    profile = user_data_dir / "Default"
+    profile.mkdir(parents=True)
+    preferences = {"profile": {"cookie_controls_mode": COOKIE_CONTROLS_MODE[setting]}}
+    (profile / "Preferences").write_text(json.dumps(preferences))
+    args = list(CHROMIUM_ARGS)
+    if setting == BLOCKED:
+        args.append("--test-third-party-cookie-phaseout")
+    context = driver.chromium.launch_persistent_context(
+        str(user_data_dir),
+        executable_path=CHROMIUM,
+        args=args,
+        viewport=DESKTOP,  # type: ignore[arg-type]
+        locale="en-GB",
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    return context
+
+
+@pytest.fixture(scope="session")
+def browsers(
+    playwright_driver: Playwright, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, BrowserContext]]:
+    """One Chromium per cookie setting, started lazily and kept for the session."""
+    started: dict[str, BrowserContext] = {}
+
+    class Lazy(dict[str, BrowserContext]):
+        def __missing__(self, setting: str) -> BrowserContext:
+            context = _launch(playwright_driver, tmp_path_factory.mktemp(setting), setting)
+            started[setting] = context
+            self[setting] = context
+            return context
+
+    yield Lazy()
+    for context in started.values():
+        context.close()
+
+
+def _fresh(context: BrowserContext) -> Iterator[BrowserContext]:
+    """Hand out the session's context clean, and leave it clean: no test sees another's
+    cookies or pages (storage is per origin, and every test serves on its own ports)."""
+    context.clear_cookies()
+    yield context
+    for page in list(context.pages):
+        page.close()
+    context.clear_cookies()
+
+
+@pytest.fixture(params=[ALLOWED, BLOCKED])
+def browser_context(
+    request: pytest.FixtureRequest, browsers: dict[str, BrowserContext]
+) -> Iterator[BrowserContext]:
+    """The test runs twice: third-party cookies allowed, and blocked."""
+    yield from _fresh(browsers[request.param])
+
+
+@pytest.fixture
+def allowed_context(browsers: dict[str, BrowserContext]) -> Iterator[BrowserContext]:
+    yield from _fresh(browsers[ALLOWED])
+
+
+@pytest.fixture
+def blocked_context(browsers: dict[str, BrowserContext]) -> Iterator[BrowserContext]:
+    yield from _fresh(browsers[BLOCKED])
+
+
+@pytest.fixture
+def page(browser_context: BrowserContext) -> Page:
+    return browser_context.new_page()
