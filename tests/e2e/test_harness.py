@@ -91,8 +91,9 @@ def test_tool_refuses_framing_by_unregistered_site(
     expect(page.get_by_role("heading", level=1)).to_have_text("Peerloop")
 
 
-def test_home_page_on_a_phone(allowed_context: BrowserContext, live_app: LiveServer,
-                              tmp_path: Path) -> None:
+def test_home_page_on_a_phone(
+    allowed_context: BrowserContext, live_app: LiveServer, tmp_path: Path
+) -> None:
     page = allowed_context.new_page()
     page.set_viewport_size(PHONE)
     page.goto(f"{live_app.url}/")
