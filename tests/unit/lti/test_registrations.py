@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import pytest
+from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -129,3 +130,34 @@ def test_remove_platform_removes_its_deployments(db_session: Session) -> None:
     with pytest.raises(RegistrationError, match="No platform") as caught:
         registrations.remove_platform(db_session, ISSUER, "client-1")
     assert caught.value.status == 404
+
+
+def test_record_deployment_that_loses_a_race_returns_the_winners_row(
+    app: Flask, db_session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two first launches of one new deployment: the second insert hits the unique
+    constraint, and its transaction must stay usable (savepoint) and return the first row."""
+    platform = registrations.add_platform(db_session, **_values(deployment_ids=()))
+    db_session.commit()
+    other: Session = app.extensions["peerloop.sessions"]()
+    winner = registrations.record_deployment(
+        other, other.get(Platform, platform.id), "new-1", "launch"
+    )
+    other.commit()
+    other.close()
+
+    # The loser looked before the winner committed: replay that by missing the first lookup.
+    real_find = registrations.find_deployment
+    calls: list[str] = []
+
+    def find_after_a_miss(session: Session, on: Platform, deployment_id: str) -> Any:
+        calls.append(deployment_id)
+        return None if len(calls) == 1 else real_find(session, on, deployment_id)
+
+    monkeypatch.setattr(registrations, "find_deployment", find_after_a_miss)
+    found = registrations.record_deployment(db_session, platform, "new-1", "launch")
+    assert found.id == winner.id
+    assert calls == ["new-1", "new-1"]  # missed, then found after the constraint error
+    registrations.record_deployment(db_session, platform, "new-2", "launch")
+    db_session.commit()  # the transaction survived the constraint error
+    assert _count(db_session, Deployment) == 2
