@@ -6,12 +6,18 @@ Line-item URLs may carry a query string (Moodle: ``…/lineitems/7/lineitem?type
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from lti_tool.logs import log_event
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
+from lti_tool.models import GradeSync, Placement, Platform
 from lti_tool.models._time import utcnow
 
 SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
@@ -270,3 +276,64 @@ class AgsClient:
             url = response.links.get("next", {}).get("url")
             pages += 1
         return results
+
+
+# -- grade sync: one learner's score for one placement, outcome recorded ------------------------
+
+
+def sync_score(
+    session: Session,
+    *,
+    platform: Platform,
+    endpoint: dict[str, Any],
+    placement: Placement,
+    user_sub: str,
+    score_given: float,
+    score_maximum: float,
+    timeout: float,
+) -> GradeSync:
+    """Send a score and record the outcome (flushed). A failure is kept with the platform's
+    message for the instructor to see, never swallowed; the caller commits either way."""
+    row = session.scalars(
+        select(GradeSync).where(
+            GradeSync.placement_id == placement.id, GradeSync.user_sub == user_sub
+        )
+    ).first()
+    if row is None:
+        row = GradeSync(placement_id=placement.id, user_sub=user_sub, status="pending")
+        session.add(row)
+    row.score_given, row.score_maximum = score_given, score_maximum
+    try:
+        client = AgsClient(ServiceClient(session, platform, timeout=timeout), endpoint)
+        if not placement.lineitem_url:
+            item = client.find_or_create_line_item(
+                label=placement.title,
+                score_maximum=score_maximum,
+                resource_id=placement.key,
+                resource_link_id=placement.resource_link_id,
+            )
+            placement.lineitem_url = item.id
+        timestamp = next_timestamp(row.score_timestamp)
+        client.submit_score(
+            placement.lineitem_url,
+            user_id=user_sub,
+            score_given=score_given,
+            score_maximum=score_maximum,
+            timestamp=timestamp,
+        )
+    except PlatformServiceError as exc:
+        row.status, row.message = "failed", exc.message
+        log_event(
+            "grade_sync_failed",
+            logging.WARNING,
+            placement=placement.key,
+            platform=platform.issuer,
+            status=exc.status,
+            reason=exc.message,
+        )
+    else:
+        row.status, row.message, row.score_timestamp = "sent", None, timestamp
+        log_event("grade_sync_sent", placement=placement.key, platform=platform.issuer)
+    row.updated_at = utcnow()
+    session.flush()
+    return row
