@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 
 from flask import Flask
@@ -82,7 +83,7 @@ def test_status_shows_counts_and_the_last_error(make_lrs_app: Callable[..., Flas
 def test_flush_delivers_then_retry_dead_requeues(
     make_lrs_app: Callable[..., Flask], lrs: LearningLockerProcess
 ) -> None:
-    registration = "6f2d8a52-2222-4c7e-9d55-000000000001"
+    registration = str(uuid.uuid4())
     statements = [make_statement(registration) for _ in range(30)]
     statements[4]["verb"] = {"id": "not an IRI"}
     app = make_lrs_app(lrs_url=lrs.endpoint)

@@ -4,6 +4,7 @@ statements, duplicates, outages, silence, Retry-After, misconfiguration, competi
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 
 import requests
@@ -41,7 +42,7 @@ def test_batches_are_delivered_and_marked_sent(
     sessions: sessionmaker[Session], lrs: LearningLockerProcess
 ) -> None:
     add_destination(sessions, lrs.endpoint)
-    registration = "6f2d8a52-1111-4c7e-9d55-000000000001"
+    registration = str(uuid.uuid4())
     statements = [make_statement(registration) for _ in range(120)]
     enqueue_many(sessions, statements)
     dispatcher = Dispatcher(sessions, FAST)
@@ -55,7 +56,7 @@ def test_one_bad_statement_in_fifty_is_parked_dead_with_the_lrs_message(
     sessions: sessionmaker[Session], lrs: LearningLockerProcess
 ) -> None:
     add_destination(sessions, lrs.endpoint)
-    registration = "6f2d8a52-1111-4c7e-9d55-000000000002"
+    registration = str(uuid.uuid4())
     statements = [make_statement(registration) for _ in range(50)]
     bad = statements[17]
     bad["verb"] = {"id": "not an IRI"}
@@ -74,7 +75,7 @@ def test_statement_the_lrs_already_holds_counts_as_delivered(
     sessions: sessionmaker[Session], lrs: LearningLockerProcess
 ) -> None:
     add_destination(sessions, lrs.endpoint)
-    registration = "6f2d8a52-1111-4c7e-9d55-000000000003"
+    registration = str(uuid.uuid4())
     statements = [make_statement(registration) for _ in range(3)]
     posted = requests.post(
         lrs.endpoint + "statements",
@@ -94,7 +95,7 @@ def test_an_id_holding_another_statement_is_dead_and_the_rest_delivered(
     sessions: sessionmaker[Session], lrs: LearningLockerProcess
 ) -> None:
     add_destination(sessions, lrs.endpoint)
-    registration = "6f2d8a52-1111-4c7e-9d55-000000000004"
+    registration = str(uuid.uuid4())
     taken = make_statement(registration)
     requests.post(
         lrs.endpoint + "statements", json=[taken], headers=HEADERS, timeout=10, auth=("a", "b")
@@ -171,7 +172,7 @@ def test_each_destination_has_its_own_state(
 ) -> None:
     add_destination(sessions, lrs.endpoint)
     add_destination(sessions, "http://127.0.0.1:9/xAPI/", name="research")  # nothing listens
-    registration = "6f2d8a52-1111-4c7e-9d55-000000000005"
+    registration = str(uuid.uuid4())
     statements = [make_statement(registration) for _ in range(10)]
     enqueue_many(sessions, statements)
     dispatcher = Dispatcher(sessions, FAST)
@@ -195,7 +196,7 @@ def test_two_workers_never_send_the_same_statement(
 ) -> None:
     """Two dispatchers with their own connections claim from one outbox concurrently."""
     add_destination(sessions, lrs.endpoint)
-    registration = "6f2d8a52-1111-4c7e-9d55-000000000006"
+    registration = str(uuid.uuid4())
     statements = [make_statement(registration) for _ in range(400)]
     enqueue_many(sessions, statements)
     claimed: dict[str, list[str]] = {"a": [], "b": []}
