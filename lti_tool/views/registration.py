@@ -5,15 +5,22 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, make_response, render_template, request
 from flask.typing import ResponseReturnValue
 
+from lti_tool import security
 from lti_tool.logs import log_event
 from lti_tool.lti import dynamic_registration, keys
 from lti_tool.lti.dynamic_registration import DynamicRegistrationError
 from lti_tool.web import db, settings
 
 bp = Blueprint("registration", __name__)
+
+# LMSs open /lti/register in an iframe of their own pages before they are registered, so the
+# usual frame-ancestors list (registered platforms) would block it. Framing it anywhere is
+# harmless: the registration runs on load, and the page's only control tells the opener to
+# close the dialog.
+REGISTRATION_CSP = "frame-ancestors *"
 
 
 @bp.get("/lti/register")
@@ -39,8 +46,15 @@ def register() -> ResponseReturnValue:
             status=error.status,
             reason=error.message,
         )
-        return render_template("registration/failed.html", error=error), error.status
-    return render_template("registration/done.html", outcome=outcome)
+        response = make_response(
+            render_template("registration/failed.html", error=error), error.status
+        )
+    else:
+        # Let the new platform frame launches at once rather than after the CSP cache expires.
+        security.forget_frame_ancestors(current_app)
+        response = make_response(render_template("registration/done.html", outcome=outcome))
+    response.headers["Content-Security-Policy"] = REGISTRATION_CSP
+    return response
 
 
 @bp.get("/lti/jwks")

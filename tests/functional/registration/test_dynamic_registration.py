@@ -332,3 +332,17 @@ def test_production_refuses_plain_http_platforms_even_on_loopback(
     text = _assert_failed(response, 400, "must use https://")
     assert "only accepted for a platform on this machine" not in text
     assert platform.config_authorizations == []
+
+
+def test_unregistered_lms_may_frame_the_registration_and_then_the_tool(
+    client: FlaskClient, platform: StubPlatform
+) -> None:
+    """LMSs open /lti/register in their own iframe before they are registered."""
+    assert platform.url not in client.get("/").headers["Content-Security-Policy"]
+    failed = _register(client, platform.openid_configuration_url, "wrong-token")
+    assert failed.headers["Content-Security-Policy"] == "frame-ancestors *"
+
+    done = _register(client, platform.openid_configuration_url, platform.token)
+    assert done.headers["Content-Security-Policy"] == "frame-ancestors *"
+    # The new platform may frame the tool's pages at once, not after the CSP cache expires.
+    assert platform.url in client.get("/").headers["Content-Security-Policy"]
