@@ -66,7 +66,16 @@ class ValidatedLaunch:
 
 
 def _when(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    try:
+        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except (OverflowError, ValueError, OSError):
+        return str(timestamp)
+
+
+def _plain(value: str) -> bool:
+    """Printable and of a sane length: anything else cannot be a registered identifier
+    (and a NUL would make PostgreSQL refuse the query)."""
+    return len(value) <= 1024 and value.isprintable()
 
 
 def _unverified(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -261,6 +270,7 @@ def _deployment(
             "The launch message has no deployment id, which LTI 1.3 requires.",
             code="missing_deployment_id",
         )
+    deployment_id = registrations.check_identifier(deployment_id, "deployment id")
     found = registrations.find_deployment(session, platform, deployment_id)
     if found is not None:
         return found
@@ -276,7 +286,10 @@ def _deployment(
 
 
 def _require_issuer(session: Session, issuer: str) -> None:
-    if session.scalars(select(Platform.id).where(Platform.issuer == issuer).limit(1)).first():
+    if (
+        _plain(issuer)
+        and session.scalars(select(Platform.id).where(Platform.issuer == issuer).limit(1)).first()
+    ):
         return
     raise RegistrationMismatchError(
         f"This LMS (issuer {issuer}) is not registered with Peerloop. Ask your LMS "
@@ -288,6 +301,8 @@ def _require_issuer(session: Session, issuer: str) -> None:
 def known_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
     """The registration of ``issuer`` (and ``client_id``), or a RegistrationMismatchError."""
     _require_issuer(session, issuer)
+    if client_id is not None and not _plain(client_id):
+        client_id = repr(client_id)  # matches no registration, and prints safely
     platform = registrations.find_platform(session, issuer, client_id)
     if platform is None:
         raise RegistrationMismatchError(

@@ -11,6 +11,7 @@ signed launch token, never in cookies.
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import urlencode, urlsplit
 
 from flask import (
@@ -51,6 +52,8 @@ from lti_tool.views.launch_targets import render_launch_target
 from lti_tool.web import db, settings
 
 bp = Blueprint("launch", __name__, url_prefix="/lti")
+
+_STATE_CHARS = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 STATE_COOKIE = "lti_state_"
 COOKIE_PATH = "/lti/"
@@ -120,7 +123,11 @@ def login() -> BaseResponse:
         issuer=platform.issuer,
         client_id=platform.client_id,
         storage_target=storage_target,
-        login_params={k: params[k] for k in LOGIN_PARAMS if params.get(k)},
+        login_params={
+            k: params[k]
+            for k in LOGIN_PARAMS
+            if params.get(k) and params[k].isprintable() and len(params[k]) <= 2048
+        },
     )
     auth_params = {
         "scope": "openid",
@@ -177,7 +184,8 @@ def _login_for(state: str, store: LaunchStore) -> LoginState:
             "that started it. Open the activity again from your LMS.",
             code="state_missing",
         )
-    login = find_login(store, state)
+    # Our states are URL-safe base64; anything else (a NUL, a megabyte) is not one of ours.
+    login = find_login(store, state) if _STATE_CHARS.fullmatch(state) else None
     if login is None:
         raise LaunchStateError(
             "The launch's state was not issued by Peerloop, or its login started more than "

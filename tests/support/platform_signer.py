@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -63,6 +64,39 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+class JwksHost:
+    """One loopback server publishing the JWKS of any number of platforms, each at its own
+    path (one server per test session: stopping a server takes half a second)."""
+
+    def __init__(self) -> None:
+        self.platforms: dict[str, PlatformSigner] = {}
+        self.url = ""
+
+    @contextmanager
+    def serving(self) -> Iterator[JwksHost]:
+        with serve(self._wsgi) as server:
+            self.url = server.url
+            yield self
+
+    def add(self, platform: PlatformSigner) -> str:
+        path = f"/jwks/{uuid.uuid4().hex}"
+        self.platforms[path] = platform
+        return self.url + path
+
+    def remove(self, platform: PlatformSigner) -> None:
+        for path, known in list(self.platforms.items()):
+            if known is platform:
+                del self.platforms[path]
+
+    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        platform = self.platforms.get(environ.get("PATH_INFO", ""))
+        if platform is None:
+            start_response("404 Not Found", [("Content-Type", "text/plain")])
+            return [b"no such key set"]
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(platform.jwks()).encode()]
+
+
 @dataclass
 class PlatformSigner:
     """One LMS registration: issuer, client id, deployment, keys and a served JWKS."""
@@ -82,16 +116,22 @@ class PlatformSigner:
         self.signing = self.keys[0]
 
     # -- the platform's JWKS endpoint ------------------------------------------------------
-    def _wsgi(self, environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    def jwks(self) -> dict[str, Any]:
         self.jwks_requests += 1
-        body = json.dumps({"keys": [k.public_jwk for k in self.published]}).encode()
-        start_response("200 OK", [("Content-Type", "application/json")])
-        return [body]
+        return {"keys": [k.public_jwk for k in self.published]}
 
     @contextmanager
-    def serving(self) -> Iterator[PlatformSigner]:
-        with serve(self._wsgi) as server:
-            self.key_set_url = f"{server.url}/jwks"
+    def serving(self, host: JwksHost | None = None) -> Iterator[PlatformSigner]:
+        """Publish the JWKS: on ``host`` (shared, fast) or on a server of its own."""
+        if host is not None:
+            self.key_set_url = host.add(self)
+            try:
+                yield self
+            finally:
+                host.remove(self)
+            return
+        own = JwksHost()
+        with own.serving(), self.serving(own):
             yield self
 
     def rotate(self, new_key: SigningKey) -> None:
@@ -155,7 +195,13 @@ class PlatformSigner:
         alg: str = "RS256",
     ) -> str:
         key = key or self.signing
-        return jwt.encode(claims, key.private_key, algorithm=alg, headers={"kid": kid or key.kid})
+        # PyJWS, not jwt.encode: negative tests sign claims jwt.encode would refuse to write.
+        return jwt.api_jws.PyJWS().encode(
+            json.dumps(claims).encode(),
+            key.private_key,
+            algorithm=alg,
+            headers={"kid": kid or key.kid},
+        )
 
     def sign_unsigned(self, claims: dict[str, Any]) -> str:
         """``alg: none``: a token anyone can forge."""

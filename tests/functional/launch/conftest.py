@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from tests.support.platform_signer import PlatformSigner, SigningKey
+from lti_tool.launch_context import LaunchContext
+from tests.support.platform_signer import JwksHost, PlatformSigner, SigningKey
 
 
 @pytest.fixture(scope="session")
@@ -19,11 +21,20 @@ def platform_keys() -> list[SigningKey]:
     return [SigningKey.generate("platform-key-1"), SigningKey.generate("platform-key-2")]
 
 
+@pytest.fixture(scope="session")
+def jwks_host() -> Iterator[JwksHost]:
+    """The loopback server publishing the test platforms' key sets."""
+    with JwksHost().serving() as host:
+        yield host
+
+
 @pytest.fixture
-def lms(platform_keys: list[SigningKey], db_session: Session) -> Iterator[PlatformSigner]:
+def lms(
+    platform_keys: list[SigningKey], db_session: Session, jwks_host: JwksHost
+) -> Iterator[PlatformSigner]:
     """A platform publishing its JWKS on loopback, registered with one deployment."""
     signer = PlatformSigner(keys=[platform_keys[0]])
-    with signer.serving():
+    with signer.serving(jwks_host):
         signer.register(db_session)
         yield signer
 
@@ -50,3 +61,27 @@ def events(app: Flask) -> Iterator[list[dict[str, Any]]]:
     yield handler.events
     logger.removeHandler(handler)
     logger.setLevel(previous)
+
+
+@dataclass
+class Landing:
+    """What the launch view handed to the launch target: the context and its token."""
+
+    contexts: list[LaunchContext] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+
+
+@pytest.fixture
+def landing(monkeypatch: pytest.MonkeyPatch) -> Landing:
+    """Stand in for ``render_launch_target`` (another feature's page: placements, picker) so
+    these tests check what the launch gives it, whatever that page does with it. The real
+    page is exercised by test_deep_linking_launch_opens_the_real_picker and its own tests."""
+    seen = Landing()
+
+    def fake(context: LaunchContext, token: str) -> str:
+        seen.contexts.append(context)
+        seen.tokens.append(token)
+        return f"<p>landed {context.launch_id}</p>"
+
+    monkeypatch.setattr("lti_tool.views.launch.render_launch_target", fake)
+    return seen

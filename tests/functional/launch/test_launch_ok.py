@@ -3,24 +3,61 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool import create_app
+from lti_tool.launch_context import read_token
 from lti_tool.models import Deployment
 from tests.conftest import make_settings
-from tests.support.platform_signer import INSTRUCTOR, PlatformSigner, SigningKey
+from tests.functional.launch.conftest import Landing
+from tests.support.platform_signer import DROP, INSTRUCTOR, PlatformSigner, SigningKey
+
+DL_SETTINGS = {
+    "deep_link_return_url": "https://lms.example.test/deep-link-return",
+    "accept_types": ["ltiResourceLink"],
+    "accept_presentation_document_targets": ["iframe", "window"],
+}
 
 
-def test_resource_link_launch_succeeds(client: FlaskClient, lms: PlatformSigner) -> None:
-    """Valid resource link launch: 200, the launch target page, state cookie cleared."""
+def test_resource_link_launch_succeeds(
+    client: FlaskClient, lms: PlatformSigner, landing: Landing, app: Flask
+) -> None:
+    """Valid resource link launch: the launch target gets the context and a launch token that
+    reads back to the same context; the state cookie is cleared."""
     response = lms.launch(client, lti_roles=[INSTRUCTOR])
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert b"Biology 101" in response.data
-    assert b"Instructor" in response.data
+    (context,) = landing.contexts
+    assert context.issuer == lms.issuer and context.client_id == lms.client_id
+    assert context.deployment_id == lms.deployment_id
+    assert context.message_type == "LtiResourceLinkRequest"
+    assert context.sub == "user-42" and context.name == "Ada Learner"
+    assert context.context_id == "course-7" and context.context_title == "Biology 101"
+    assert context.resource_link_id == "link-1"
+    assert context.roles == ("Instructor",) and context.is_staff
+    with app.test_request_context():
+        assert read_token(landing.tokens[0]) == context
+    assert "lti_state_" in response.headers["Set-Cookie"]  # deleted: expires in the past
+    assert "Expires=Thu, 01 Jan 1970" in response.headers["Set-Cookie"]
+
+
+def test_deep_linking_launch_opens_the_real_picker(
+    client: FlaskClient, lms: PlatformSigner
+) -> None:
+    """Deep-linking request by an instructor: validation passes and the real target renders."""
+    response = lms.launch(
+        client,
+        lti_message_type="LtiDeepLinkingRequest",
+        lti_roles=[INSTRUCTOR],
+        lti_resource_link=DROP,
+        **{"https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings": DL_SETTINGS},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def test_login_redirects_to_platform_with_state_nonce_and_cookie(
@@ -39,12 +76,13 @@ def test_login_redirects_to_platform_with_state_nonce_and_cookie(
         f"client_id={lms.client_id}",
         "login_hint=user-42",
         "lti_message_hint=hint-1",
+        "redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Flti%2Flaunch",
     ):
         assert part in location
     assert len(state) >= 32 and len(nonce) >= 32 and state != nonce
     cookie = response.headers["Set-Cookie"]
     assert f"lti_state_{state}={state}" in cookie
-    assert "HttpOnly" in cookie
+    assert "HttpOnly" in cookie and "Path=/lti/" in cookie
 
 
 def test_login_by_post_works_like_get(client: FlaskClient, lms: PlatformSigner) -> None:
@@ -62,7 +100,7 @@ def test_login_by_post_works_like_get(client: FlaskClient, lms: PlatformSigner) 
 
 
 def test_launch_context_has_normalised_roles(
-    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, Any]]
+    client: FlaskClient, lms: PlatformSigner, landing: Landing
 ) -> None:
     """The launch context gets short role names (URI, institution and sub-role forms)."""
     response = lms.launch(
@@ -71,16 +109,15 @@ def test_launch_context_has_normalised_roles(
             INSTRUCTOR,
             "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator",
             "http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant",
+            "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Student",
         ],
     )
     assert response.status_code == 200
-    (line,) = [e for e in events if e["event"] == "launch_succeeded"]
-    assert line["roles"] == ["Instructor", "Administrator", "TeachingAssistant"]
-    assert line["deployment_id"] == lms.deployment_id and line["context_id"] == "course-7"
+    assert landing.contexts[0].roles == ("Instructor", "Administrator", "TeachingAssistant")
 
 
 def test_new_deployment_of_known_platform_is_recorded(
-    client: FlaskClient, lms: PlatformSigner, db_session: Session
+    client: FlaskClient, lms: PlatformSigner, db_session: Session, landing: Landing
 ) -> None:
     """deployment_policy=record: a course copy's new deployment id is stored on first launch."""
     response = lms.launch(client, lti_deployment_id="deployment-copy-2")
@@ -89,48 +126,49 @@ def test_new_deployment_of_known_platform_is_recorded(
         select(Deployment).where(Deployment.deployment_id == "deployment-copy-2")
     ).all()
     assert [r.source for r in rows] == ["launch"]
+    assert landing.contexts[0].deployment_id == "deployment-copy-2"
 
 
 def test_platform_clock_one_second_ahead_is_accepted(
-    client: FlaskClient, lms: PlatformSigner
+    client: FlaskClient, lms: PlatformSigner, landing: Landing
 ) -> None:
-    """Clock leeway: iat one second in the future is within the default 5 s."""
-    import time
-
+    """Clock leeway: iat and nbf one second in the future are within the default 5 s."""
     now = int(time.time())
     response = lms.launch(client, iat=now + 1, nbf=now + 1)
-    assert response.status_code == 200
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert len(landing.contexts) == 1
 
 
 def test_key_rotation_refetches_jwks_on_unknown_kid(
-    client: FlaskClient, lms: PlatformSigner, platform_keys: list[SigningKey]
+    client: FlaskClient, lms: PlatformSigner, platform_keys: list[SigningKey], landing: Landing
 ) -> None:
     """Key rotation: the platform signs with a new key after rotating; the cached JWKS lacks
     its kid, so the tool refetches it once and the launch succeeds."""
     assert lms.launch(client).status_code == 200
-    fetched = lms.jwks_requests
-    assert fetched == 1
+    assert lms.jwks_requests == 1
     assert lms.launch(client).status_code == 200
-    assert lms.jwks_requests == fetched, "the cached key set is reused"
+    assert lms.jwks_requests == 1, "the cached key set is reused"
     lms.rotate(platform_keys[1])
     response = lms.launch(client)
     assert response.status_code == 200, response.get_data(as_text=True)
-    assert lms.jwks_requests == fetched + 1
+    assert lms.jwks_requests == 2
+    assert len(landing.contexts) == 3
 
 
 def test_launch_logs_one_structured_success_line(
-    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, Any]]
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, Any]], landing: Landing
 ) -> None:
     """One structured log line per successful launch."""
     assert lms.launch(client).status_code == 200
     lines = [e for e in events if e["event"] == "launch_succeeded"]
     assert len(lines) == 1
     assert lines[0]["issuer"] == lms.issuer and lines[0]["roles"] == ["Learner"]
+    assert lines[0]["launch_id"] == landing.contexts[0].launch_id
     json.dumps(lines[0])  # one JSON line
 
 
 def test_launch_with_redis_launch_store(
-    database_url: str, lms: PlatformSigner, db_session: Session
+    database_url: str, lms: PlatformSigner, landing: Landing
 ) -> None:
     """With redis_url set, state, nonce and JWKS live in Redis; a replay is still refused."""
     app = create_app(make_settings(database_url, redis_url="redis://127.0.0.1:6379/0"))
@@ -140,6 +178,7 @@ def test_launch_with_redis_launch_store(
         token = lms.sign(lms.claims(nonce))
         first = client.post("/lti/launch", data={"id_token": token, "state": state})
         assert first.status_code == 200, first.get_data(as_text=True)
+        client.set_cookie(f"lti_state_{state}", state, path="/lti/")
         again = client.post("/lti/launch", data={"id_token": token, "state": state})
         assert again.status_code == 401
         assert b"already used" in again.data
