@@ -1,0 +1,150 @@
+"""The shared launch store: the database (both engines) and Redis behave the same — records
+expire, and a nonce is consumed exactly once even when workers race for it."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import update
+
+from lti_tool.db import make_engine
+from lti_tool.lti.launch_state import (
+    DatabaseStore,
+    LaunchStore,
+    RedisStore,
+    begin_login,
+    consume_nonce,
+    find_login,
+    load_launch,
+    nonce_used,
+    save_launch,
+)
+from lti_tool.models import LaunchState
+from lti_tool.models._time import utcnow
+from tests.conftest import DATABASES
+from tests.support.databases import PostgresDatabase, SqliteTemplate
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+def _database_url(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if kind == "sqlite":
+        template: SqliteTemplate = request.getfixturevalue("sqlite_template")
+        return template.fresh(tmp_path)
+    database: PostgresDatabase = request.getfixturevalue("postgres_database")
+    database.empty()
+    return database.url
+
+
+@pytest.fixture(params=[*DATABASES, "redis"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LaunchStore]:
+    """Each store kind: the database one on every configured database, and Redis."""
+    if request.param != "redis":
+        engine = make_engine(_database_url(request.param, request, tmp_path))
+        yield DatabaseStore(engine)
+        engine.dispose()
+        return
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    prefix = f"peerloop-test:{uuid.uuid4().hex}:"  # this test's own keys
+    yield RedisStore(client, prefix)
+    keys = list(client.scan_iter(prefix + "*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def test_login_state_round_trips(store: LaunchStore) -> None:
+    login = begin_login(
+        store,
+        600,
+        issuer="https://lms.example.test",
+        client_id="c1",
+        storage_target="post_message_forwarding",
+        login_params={"iss": "https://lms.example.test", "login_hint": "u1"},
+    )
+    assert find_login(store, login.state) == login
+    assert find_login(store, "no-such-state") is None
+
+
+def test_states_and_nonces_are_unique_and_unguessable(store: LaunchStore) -> None:
+    logins = [begin_login(store, 600, issuer="i", client_id="c") for _ in range(20)]
+    values = {v for login in logins for v in (login.state, login.nonce)}
+    assert len(values) == 40
+    assert all(len(v) >= 43 for v in values)  # 32 random bytes, URL-safe base64
+
+
+def test_nonce_is_consumed_once(store: LaunchStore) -> None:
+    assert not nonce_used(store, "n1")
+    assert consume_nonce(store, "n1", 600) is True
+    assert nonce_used(store, "n1")
+    assert consume_nonce(store, "n1", 600) is False
+    assert consume_nonce(store, "n2", 600) is True
+
+
+def test_racing_workers_consume_a_nonce_exactly_once(store: LaunchStore) -> None:
+    """Eight threads (as eight workers would) present the same id_token at once."""
+    results: list[bool] = []
+    barrier = threading.Barrier(8)
+
+    def worker() -> None:
+        barrier.wait()
+        results.append(consume_nonce(store, "raced-nonce", 600))
+
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False] * 7 + [True]
+
+
+def test_launch_data_round_trips(store: LaunchStore) -> None:
+    save_launch(store, "launch-1", {"claims": {"sub": "u1"}, "platform_id": 3}, 3600)
+    assert load_launch(store, "launch-1") == {"claims": {"sub": "u1"}, "platform_id": 3}
+    assert load_launch(store, "launch-2") is None
+
+
+def test_put_replaces_and_delete_removes(store: LaunchStore) -> None:
+    store.put("k", {"v": 1}, 60)
+    store.put("k", {"v": 2}, 60)
+    assert store.get("k") == {"v": 2}
+    store.delete("k")
+    assert store.get("k") is None
+
+
+def test_redis_records_carry_the_ttl() -> None:
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    prefix = f"peerloop-test:{uuid.uuid4().hex}:"
+    try:
+        login = begin_login(RedisStore(client, prefix), 600, issuer="i", client_id="c")
+        ttl = client.ttl(f"{prefix}state:{login.state}")
+        assert 0 < ttl <= 600
+    finally:
+        client.delete(*client.keys(prefix + "*"))
+        client.close()
+
+
+def test_expired_database_records_are_gone_and_reusable(database_url: str) -> None:
+    """Past expires_at a record is not returned, a nonce key can be claimed again (its
+    id_token expired long before), and the next write purges the dead rows."""
+    engine = make_engine(database_url)
+    store = DatabaseStore(engine)
+    try:
+        login = begin_login(store, 600, issuer="i", client_id="c")
+        assert consume_nonce(store, login.nonce, 600)
+        with engine.begin() as conn:
+            conn.execute(update(LaunchState).values(expires_at=utcnow() - timedelta(seconds=1)))
+        assert find_login(store, login.state) is None
+        assert not nonce_used(store, login.nonce)
+        store.put("other", {"x": 1}, 60)
+        with engine.connect() as conn:
+            keys = {row[0] for row in conn.execute(LaunchState.__table__.select())}
+        assert keys == {"other"}
+    finally:
+        engine.dispose()
