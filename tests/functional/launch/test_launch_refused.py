@@ -407,3 +407,13 @@ def test_refusal_logs_one_structured_line(
     lines = [e for e in events if e["event"] == "request_refused"]
     assert len(lines) == 1
     assert lines[0]["code"] == "wrong_audience" and lines[0]["status"] == 401
+
+
+def test_unknown_kid_refetch_is_rate_limited(client: FlaskClient, lms: PlatformSigner) -> None:
+    """A flood of unknown kids makes one refetch per interval, not one per launch."""
+    for _ in range(3):
+        _, state, nonce = lms.login(client)
+        token = lms.sign(lms.claims(nonce), kid="forged-kid")
+        response = client.post("/lti/launch", data={"id_token": token, "state": state})
+        assert response.status_code == 401
+    assert lms.jwks_requests == 2, "one fetch, one refetch, then the cache until the interval"
