@@ -14,6 +14,7 @@ import random
 import secrets
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -67,8 +68,15 @@ class Dispatcher:
         self._checked: set[int] = set()  # destinations whose version we have verified
         self._turn = 0
         self.last_failure: str | None = None  # message of the latest failed delivery
+        # Pipelining: one helper thread settles batch k and claims batch k+1 while batch k+1
+        # (resp. k) is on the wire, so the database adds no latency to a busy LRS's pace.
+        self._background = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lrs-settle")
+        self._settles: list[Future[None]] = []
+        self._next: tuple[Destination, Future[list[Claimed]]] | None = None
 
     def close(self) -> None:
+        self.sync()
+        self._background.shutdown(wait=True)
         for _, transport in self._transports.values():
             transport.close()
         self._transports.clear()
@@ -91,15 +99,57 @@ class Dispatcher:
     def run_once(self) -> int:
         """Claim and deliver one batch for the next destination that has due rows.
         Returns the number of rows claimed (0 when there was nothing to do)."""
+        self._reap_settles()
+        if self._next is not None:
+            destination, claim = self._next
+            self._next = None
+            rows = claim.result()
+            if rows:
+                self._deliver_and_prefetch(destination, rows)
+                return len(rows)
         destinations = self._due_destinations()
         for offset in range(len(destinations)):
             destination = destinations[(self._turn + offset) % len(destinations)]
             rows = self._claim(destination.id)
             if rows:
                 self._turn += offset + 1  # round-robin, so one busy LRS never starves another
-                self._deliver(destination, rows)
+                self._deliver_and_prefetch(destination, rows)
                 return len(rows)
         return 0
+
+    def sync(self) -> None:
+        """Wait for background settling, and hand back a prefetched batch not yet sent."""
+        if self._next is not None:
+            _, claim = self._next
+            self._next = None
+            rows = claim.result()
+            if rows:
+                self._release(rows)
+        for settle in self._settles:
+            settle.result()
+        self._settles.clear()
+
+    def _reap_settles(self) -> None:
+        done = [settle for settle in self._settles if settle.done()]
+        self._settles = [settle for settle in self._settles if not settle.done()]
+        for settle in done:
+            settle.result()  # re-raise a database error in the caller's thread
+
+    def _deliver_and_prefetch(self, destination: Destination, rows: list[Claimed]) -> None:
+        # Prefetch only while the destination is healthy and the batch was full.
+        if destination.id in self._checked and len(rows) == self.config.batch_size:
+            self._next = (destination, self._background.submit(self._claim, destination.id))
+        self._deliver(destination, rows)
+
+    def _release(self, rows: Sequence[Claimed]) -> None:
+        """Give claimed rows back unsent (their claim was not a delivery attempt)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id.in_([row.id for row in rows]))
+                .values(claimed_until=None, claim_token=None, attempts=OutboxRow.attempts - 1)
+                .execution_options(synchronize_session=False)
+            )
 
     def flush(self, progress: Callable[[int], None] | None = None) -> str | None:
         """Deliver everything pending now, ignoring backoff once. Stops at the first delivery
@@ -116,10 +166,12 @@ class Dispatcher:
             self.last_failure = None
             claimed = self.run_once()
             if claimed == 0:
+                self.sync()
                 return None
             if progress:
                 progress(claimed)
             if self.last_failure is not None:
+                self.sync()
                 return self.last_failure
 
     # --- claiming ---------------------------------------------------------------------------
@@ -216,7 +268,8 @@ class Dispatcher:
                 destination.id, rows, error, maybe_sent=isinstance(error, LrsUnreachableError)
             )
             return
-        self._settle(destination.id, sent=[row.id for row in rows])
+        sent = [row.id for row in rows]
+        self._settles.append(self._background.submit(self._settle, destination.id, sent))
 
     def _isolate(self, destination: Destination, transport: Transport, rows: list[Claimed]) -> None:
         """The batch was refused: PUT each statement alone so only the bad ones are parked."""
@@ -288,6 +341,7 @@ class Dispatcher:
         self, destination_id: int, rows: Sequence[Claimed], error: LrsError, maybe_sent: bool
     ) -> None:
         """Back the destination off and hand its rows back, due again after the backoff."""
+        self.sync()  # a prefetched batch of a failing LRS goes back to the queue too
         now = utcnow()
         with self.sessions.begin() as session:
             failures = session.scalar(

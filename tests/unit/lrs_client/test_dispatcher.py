@@ -178,6 +178,7 @@ def test_each_destination_has_its_own_state(
     dispatcher = Dispatcher(sessions, FAST)
     for _ in range(4):
         dispatcher.run_once()
+    dispatcher.sync()  # settling runs on a helper thread
     with sessions() as session:
         states = dict(
             session.execute(
@@ -216,6 +217,7 @@ def test_two_workers_never_send_the_same_statement(
         try:
             while dispatcher.run_once():
                 pass
+            dispatcher.close()
         except BaseException as exc:
             errors.append(exc)
 
