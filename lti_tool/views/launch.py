@@ -72,9 +72,16 @@ def _store() -> LaunchStore:
     return make_store(settings(), current_app.extensions["peerloop.engine"])
 
 
+#: Hosts browsers treat as secure contexts even over http, so they accept Secure cookies.
+_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def _secure() -> bool:
-    # Behind a TLS proxy, ProxyFix makes request.is_secure true; the base URL says the same.
-    return request.is_secure or settings().base_url.startswith("https://")
+    """Whether the state cookie can be ``Secure; SameSite=None`` (needed to come along on the
+    LMS's cross-site launch POST): behind TLS (ProxyFix makes request.is_secure true behind a
+    proxy), or on a loopback base URL, where browsers accept Secure cookies over plain http."""
+    base = urlsplit(settings().base_url)
+    return request.is_secure or base.scheme == "https" or base.hostname in _LOOPBACK
 
 
 def _origin(url: str) -> str:

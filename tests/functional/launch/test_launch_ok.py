@@ -229,3 +229,34 @@ def test_state_cookie_is_secure_samesite_none_behind_tls_proxy(
         )
     finally:
         app.extensions["peerloop.engine"].dispose()
+
+
+def test_state_cookie_is_samesite_none_on_loopback(
+    client: FlaskClient, lms: PlatformSigner
+) -> None:
+    """On a loopback base URL (tests, development) browsers accept Secure cookies over http,
+    so the state cookie is SameSite=None and survives the LMS's cross-site launch POST."""
+    response, _, _ = lms.login(client)
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "SameSite=None" in cookie
+
+
+def test_state_cookie_is_lax_on_plain_http_elsewhere(
+    database_url: str, lms: PlatformSigner
+) -> None:
+    """Plain http on a real host: a Secure cookie would be dropped, so it is Lax."""
+    app = create_app(make_settings(database_url, base_url="http://peerloop.example.test"))
+    try:
+        response = app.test_client().get(
+            "/lti/login",
+            query_string={
+                "iss": lms.issuer,
+                "login_hint": "u",
+                "target_link_uri": "http://peerloop.example.test/lti/launch",
+            },
+        )
+        assert response.status_code == 302
+        cookie = response.headers["Set-Cookie"]
+        assert "SameSite=Lax" in cookie and "Secure" not in cookie
+    finally:
+        app.extensions["peerloop.engine"].dispose()
