@@ -208,3 +208,22 @@ def test_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(
     assert sorted(stored) == sorted(s["id"] for s in statements)
     assert len(proxy.posted_ids) > 60  # the killed batch really was sent twice…
     assert len(set(stored)) == len(stored) == 60  # …and the ids kept the LRS free of doubles
+
+
+def test_development_server_runs_the_dispatcher_thread(
+    make_lrs_app: Callable[..., Flask], lrs: LearningLockerProcess
+) -> None:
+    """With lrs_worker_thread on (outside tests), the first request starts the dispatcher."""
+    app = make_lrs_app(env="development", lrs_worker_thread=True, lrs_url=lrs.endpoint)
+    assert "peerloop.lrs_worker" not in app.extensions  # building an app (a CLI run) does not
+    statement = make_statement()
+    _record(app, [statement])
+    app.test_client().get("/")
+    worker: WorkerThread = app.extensions["peerloop.lrs_worker"]
+    try:
+        wait_until(lambda: counts(_sessions(app)) == {"sent": 1}, what="the thread to deliver")
+    finally:
+        worker.stop()
+    assert [
+        s["id"] for s in lrs.all_statements(registration=statement["context"]["registration"])
+    ] == [statement["id"]]
