@@ -22,6 +22,7 @@ BLUEPRINTS = (
     "lti_tool.views.launch",
     "lti_tool.views.deep_linking",
     "lti_tool.views.xapi_profile",
+    "lti_tool.views.activity_events",
 )
 
 

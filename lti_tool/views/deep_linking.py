@@ -14,6 +14,7 @@ from lti_tool.lti import deep_linking
 from lti_tool.lti.ags import sync_score
 from lti_tool.models import Placement, Platform
 from lti_tool.models._time import utcnow
+from lti_tool.recording import record_placement_created
 from lti_tool.views.launch_targets import (
     DEEP_LINKING_REQUEST,
     PLACEMENT_PARAM,
@@ -80,6 +81,7 @@ def create_placement(launch: LaunchContext, launch_token: str) -> tuple[str, int
     )
     session.add(placement)
     session.flush()
+    record_placement_created(session, launch, placement)
     item = deep_linking.resource_link_item(
         f"{settings().base_url}/lti/launch",
         title,

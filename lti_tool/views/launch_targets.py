@@ -15,6 +15,7 @@ from lti_tool.launch_context import LaunchContext
 from lti_tool.lti.nrps import Member, NrpsClient
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
 from lti_tool.models import GradeSync, Placement, Platform
+from lti_tool.recording import record_launch
 from lti_tool.web import db, settings
 
 PLACEMENT_PARAM = "peerloop_placement"
@@ -41,7 +42,10 @@ def render_launch_target(launch: LaunchContext, token: str) -> str:
         # First launch of the new link: the platform's resource link id is now known.
         placement.resource_link_id = launch.resource_link_id
         db().commit()
-    return render_placement(launch, token, placement)
+    page = render_placement(launch, token, placement)
+    record_launch(db(), launch, placement)
+    db().commit()  # the launch's xAPI statement, queued once its page is ready
+    return page
 
 
 def find_placement(launch: LaunchContext, key: str | None = None) -> Placement:

@@ -1,0 +1,199 @@
+"""Launches, page events and placements as xAPI statements, queued in the caller's transaction.
+
+The one place that maps what a launch told us (``LaunchContext``) and a ``Placement`` onto the
+inputs of ``xapi.builders``. Every function only adds outbox rows to ``session``: the view's
+commit sends them (or its rollback drops them with the interaction), and nobody waits for an
+LRS. Each returns whether a statement was queued.
+
+Statement ids are deterministic, so a replay never counts twice:
+``launched`` and ``terminated`` come from the launch id (one each per launch), ``initialized``
+from the learner's registration in the placement (the first view only), ``shared`` from the
+placement row.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from tincan import Statement
+
+from lrs_client.tables import OutboxRow
+from lti_tool.config import Settings
+from lti_tool.launch_context import LaunchContext
+from lti_tool.logs import log_event
+from lti_tool.lrs import record
+from lti_tool.models import Placement
+from lti_tool.models._time import utcnow
+from lti_tool.web import settings as current_settings
+from xapi import builders
+from xapi.actors import account_name
+from xapi.ids import registration_id
+from xapi.inputs import Row, Where, Who, XapiOptions
+from xapi.objects import placement_key
+from xapi.serialize import to_json
+
+PageEvent = Literal["initialized", "terminated"]
+PAGE_EVENTS: tuple[PageEvent, ...] = ("initialized", "terminated")
+
+
+class RecordingConfigError(ValueError):
+    """The installation's xAPI settings cannot be honoured (an operator's mistake)."""
+
+
+def options_from(settings: Settings) -> XapiOptions:
+    """What statements may reveal, from the PEERLOOP_XAPI_* settings."""
+    secret = None
+    if settings.xapi_pseudonymize:
+        if not settings.xapi_pseudonym_secret:
+            raise RecordingConfigError(
+                "PEERLOOP_XAPI_PSEUDONYMIZE is on but PEERLOOP_XAPI_PSEUDONYM_SECRET is not set"
+            )
+        secret = settings.xapi_pseudonym_secret
+    return XapiOptions(
+        pseudonymize_secret=secret,
+        include_names=settings.xapi_include_names,
+        include_text=settings.xapi_include_text,
+        version=settings.lrs_version,
+    )
+
+
+def who_from(launch: LaunchContext) -> Who | None:
+    """The launching user, or None for an anonymous launch (LTI allows one without ``sub``)."""
+    if not launch.sub:
+        return None
+    return Who(issuer=launch.issuer, sub=launch.sub, name=launch.name, email=launch.email)
+
+
+def where_from(launch: LaunchContext, placement: Placement, settings: Settings) -> Where:
+    """The placement in its course. The placement is identified by our own key, not the LTI
+    resource link id: the key exists from deep linking on, while the resource link id is only
+    known from the first launch, and the activity must be the same IRI in both statements.
+    Its deployment is the placement's, for the same reason (a course copy launches it from
+    another deployment)."""
+    platform = {
+        key: value for key, value in launch.tool_platform.items() if isinstance(value, str)
+    }
+    return Where(
+        tool_url=settings.base_url,
+        course_id=launch.context_id or placement.context_id or "",
+        course_title=launch.context_title,
+        placement_id=placement.key,
+        placement_title=placement.title,
+        deployment_id=placement.deployment_id,
+        activity_kind="reflection",
+        tool_platform=platform or None,
+        language=launch.locale,
+    )
+
+
+def _parts(
+    launch: LaunchContext, placement: Placement, settings: Settings | None
+) -> tuple[Who, Where, XapiOptions, Settings] | None:
+    settings = settings or current_settings()
+    who = who_from(launch)
+    if who is None:
+        return None
+    try:
+        options = options_from(settings)
+    except RecordingConfigError as exc:
+        # Sending raw LMS ids where pseudonyms were promised would break the promise for
+        # good; a missing statement can be explained. Loud in the log, never a failed page.
+        log_event("xapi_not_recorded", logging.ERROR, reason=str(exc))
+        return None
+    return who, where_from(launch, placement, settings), options, settings
+
+
+def _queue(session: Session, statement: Statement, settings: Settings) -> bool:
+    record(session, to_json(statement, settings.lrs_version))
+    return True
+
+
+def record_launch(
+    session: Session,
+    launch: LaunchContext,
+    placement: Placement | None = None,
+    *,
+    settings: Settings | None = None,
+    at: datetime | None = None,
+) -> bool:
+    """Queue ``launched`` for a resource-link launch of ``placement``. A launch without a
+    placement (the deep-linking picker) has no activity to be the object, so records nothing."""
+    if placement is None or not launch.launch_id:
+        return False
+    parts = _parts(launch, placement, settings)
+    if parts is None:
+        return False
+    who, where, options, settings = parts
+    row = Row(kind="launch", id=launch.launch_id, at=at or utcnow())
+    return _queue(session, builders.launched(who, where, row, options=options), settings)
+
+
+def _already_queued(session: Session, statement: Statement) -> bool:
+    found = session.scalar(
+        select(OutboxRow.id).where(OutboxRow.statement_id == str(statement.id)).limit(1)
+    )
+    return found is not None
+
+
+def record_page_event(
+    session: Session,
+    launch: LaunchContext,
+    placement: Placement,
+    verb: PageEvent,
+    *,
+    settings: Settings | None = None,
+    at: datetime | None = None,
+    duration: timedelta | None = None,
+) -> bool:
+    """Queue ``initialized`` (the learner's first view of the placement, ever) or
+    ``terminated`` (the page of this launch was left; once per launch)."""
+    if verb not in PAGE_EVENTS:
+        raise ValueError(f"not a page event: {verb!r}")
+    parts = _parts(launch, placement, settings)
+    if parts is None:
+        return False
+    who, where, options, settings = parts
+    at = at or utcnow()
+    if verb == "initialized":
+        # Keyed by the registration (learner × placement), which holds the pseudonym rather
+        # than the LMS sub when pseudonymising.
+        registration = registration_id(
+            who.issuer, account_name(who, options), placement_key(who.issuer, where)
+        )
+        row = Row(kind="registration", id=str(registration), at=at)
+        statement = builders.initialized(who, where, row, options=options)
+        # Only the first view: a later one would carry another timestamp under the same id,
+        # which an LRS rejects (409) — and a destination added since must not get it either.
+        if _already_queued(session, statement):
+            return False
+    else:
+        if not launch.launch_id:
+            return False
+        row = Row(kind="launch", id=launch.launch_id, at=at)
+        statement = builders.terminated(who, where, row, duration=duration, options=options)
+        if _already_queued(session, statement):
+            return False
+    return _queue(session, statement, settings)
+
+
+def record_placement_created(
+    session: Session,
+    launch: LaunchContext,
+    placement: Placement,
+    *,
+    settings: Settings | None = None,
+) -> bool:
+    """Queue ``shared``: the instructor of the deep-linking ``launch`` placed the activity.
+    ``placement`` must be flushed (its id makes the statement id)."""
+    if placement.id is None:
+        raise ValueError("flush the placement before recording it (its id makes the statement)")
+    parts = _parts(launch, placement, settings)
+    if parts is None:
+        return False
+    who, where, options, settings = parts
+    row = Row(kind="placement", id=placement.id, at=placement.created_at or utcnow())
+    return _queue(session, builders.placement_shared(who, where, row, options=options), settings)

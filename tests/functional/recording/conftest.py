@@ -1,0 +1,127 @@
+"""Fixtures of the recording tests: the tool wired to the real LRS, a hand-signed platform
+registered in the tool's database, and a placement it can launch."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from werkzeug.test import TestResponse
+
+from lrs_client.dispatcher import Dispatcher
+from lrs_client.tables import OutboxRow
+from lti_tool import create_app
+from lti_tool.models import Placement, Platform
+from lti_tool.models._time import utcnow
+from tests.conftest import make_settings
+from tests.support.lrs import PASSWORD, USERNAME, LearningLockerProcess
+from tests.support.platform_signer import PlatformSigner, SigningKey
+
+PLACEMENT_KEY = "c0ffee0000000000000000000000beef"
+PSEUDONYM_SECRET = "test-pseudonym-secret"
+
+
+@pytest.fixture(scope="session")
+def recording_platform_key() -> SigningKey:
+    return SigningKey.generate("recording-platform-key")
+
+
+@pytest.fixture
+def make_app(database_url: str, lrs: LearningLockerProcess) -> Iterator[Callable[..., Flask]]:
+    """Apps on this test's database whose ``default`` LRS destination is the real LRS."""
+    apps: list[Flask] = []
+
+    def make(**overrides: object) -> Flask:
+        values: dict[str, object] = {
+            "lrs_url": lrs.endpoint,
+            "lrs_username": USERNAME,
+            "lrs_password": PASSWORD,
+        }
+        values.update(overrides)
+        app = create_app(make_settings(database_url, **values))
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.extensions["peerloop.engine"].dispose()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Flask]) -> Flask:
+    return make_app()
+
+
+@pytest.fixture
+def lms(recording_platform_key: SigningKey, db_session: Session) -> Iterator[PlatformSigner]:
+    signer = PlatformSigner(keys=[recording_platform_key])
+    with signer.serving():
+        signer.register(db_session)
+        yield signer
+
+
+@pytest.fixture
+def placement(lms: PlatformSigner, db_session: Session) -> Placement:
+    """A placement as deep linking leaves it: key known, resource link id not yet."""
+    platform_id = db_session.scalars(
+        select(Platform.id).where(Platform.issuer == lms.issuer)
+    ).one()
+    row = Placement(
+        key=PLACEMENT_KEY,
+        platform_id=platform_id,
+        deployment_id=lms.deployment_id,
+        context_id="course-7",
+        title="Week 1 reflection",
+        prompt="How would you apply this in your next client meeting?",
+        created_by_sub="teacher-1",
+        created_at=utcnow(),
+    )
+    db_session.add(row)
+    db_session.commit()
+    return row
+
+
+def launch_placement(client: FlaskClient, lms: PlatformSigner, **overrides: Any) -> TestResponse:
+    """A resource-link launch of the placement (our key in the custom claim, as deep linking
+    put it there)."""
+    overrides.setdefault("lti_custom", {"peerloop_placement": PLACEMENT_KEY})
+    return lms.launch(client, **overrides)
+
+
+def outbox(app: Flask) -> list[dict[str, Any]]:
+    """The statements queued (committed) in the outbox, oldest first."""
+    sessions: sessionmaker[Session] = app.extensions["peerloop.sessions"]
+    with sessions() as session:
+        payloads = session.scalars(select(OutboxRow.payload).order_by(OutboxRow.id)).all()
+    return [json.loads(payload) for payload in payloads]
+
+
+def verbs(app: Flask) -> list[str]:
+    return [s["verb"]["id"].rsplit("/", 1)[-1] for s in outbox(app)]
+
+
+def deliver(app: Flask) -> None:
+    """Send the outbox to the LRS with the real dispatcher; fail on any delivery error."""
+    dispatcher = Dispatcher(app.extensions["peerloop.sessions"])
+    try:
+        failure = dispatcher.flush()
+    finally:
+        dispatcher.close()
+    assert failure is None, failure
+    with app.extensions["peerloop.sessions"]() as session:
+        statuses = set(session.scalars(select(OutboxRow.status)).all())
+    assert statuses == {"sent"}, statuses
+
+
+def stored(lrs: LearningLockerProcess, statement_id: str) -> dict[str, Any]:
+    """One statement read back from the LRS by id."""
+    response = lrs.get(statementId=statement_id)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
