@@ -56,6 +56,9 @@ bp = Blueprint("launch", __name__, url_prefix="/lti")
 _STATE_CHARS = re.compile(r"[A-Za-z0-9_-]{16,128}")
 
 STATE_COOKIE = "lti_state_"
+#: The same state without SameSite=None, for clients that drop or mishandle SameSite=None
+#: cookies (older Safari; HTTP clients that send Secure cookies only over https).
+LEGACY_STATE_COOKIE = "lti_state_legacy_"
 COOKIE_PATH = "/lti/"
 #: Login parameters kept to restart the login in a new window when cookies are blocked.
 LOGIN_PARAMS = (
@@ -169,10 +172,15 @@ def login() -> BaseResponse:
         )
     else:
         response = redirect(auth_url, code=302)
+    _set_state_cookies(response, state.state, ttl)
+    return response
+
+
+def _set_state_cookies(response: BaseResponse, state: str, ttl: int) -> None:
     secure = _secure()
     response.set_cookie(
-        STATE_COOKIE + state.state,
-        state.state,
+        STATE_COOKIE + state,
+        state,
         max_age=ttl,
         path=COOKIE_PATH,
         secure=secure,
@@ -181,7 +189,23 @@ def login() -> BaseResponse:
         # and browsers accept those only when Secure.
         samesite="None" if secure else "Lax",
     )
-    return response
+    if secure:
+        https = request.is_secure or settings().base_url.startswith("https://")
+        response.set_cookie(
+            LEGACY_STATE_COOKIE + state,
+            state,
+            max_age=ttl,
+            path=COOKIE_PATH,
+            secure=https,
+            httponly=True,
+        )
+
+
+def _has_state_cookie(state: str) -> bool:
+    return state in (
+        request.cookies.get(STATE_COOKIE + state),
+        request.cookies.get(LEGACY_STATE_COOKIE + state),
+    )
 
 
 def _login_for(state: str, store: LaunchStore) -> LoginState:
@@ -229,7 +253,7 @@ def launch() -> Response:
             "The LMS's launch has no id_token. Check that the LMS is set up for LTI 1.3.",
             code="id_token_missing",
         )
-    if request.cookies.get(STATE_COOKIE + state) != state:
+    if not _has_state_cookie(state):
         if login.storage_target:
             # The cookie was blocked; the platform's storage holds the state instead.
             return make_response(
@@ -318,7 +342,8 @@ def _complete(store: LaunchStore, login: LoginState, id_token: str) -> Response:
         launch_id=context.launch_id,
     )
     response = make_response(render_launch_target(context, token))
-    response.delete_cookie(STATE_COOKIE + login.state, path=COOKIE_PATH)
+    for name in (STATE_COOKIE, LEGACY_STATE_COOKIE):
+        response.delete_cookie(name + login.state, path=COOKIE_PATH)
     return response
 
 

@@ -232,6 +232,12 @@ class PlatformSigner:
         sent = parse_qs(urlsplit(location).query)
         return response, sent.get("state", [""])[0], sent.get("nonce", [""])[0]
 
+    @staticmethod
+    def drop_state_cookies(client: FlaskClient, state: str) -> None:
+        """What a browser blocking third-party cookies does: the launch carries none."""
+        for name in ("lti_state_", "lti_state_legacy_"):
+            client.delete_cookie(name + state, path="/lti/")
+
     def launch(
         self, client: FlaskClient, *, token: str | None = None, **overrides: Any
     ) -> TestResponse:

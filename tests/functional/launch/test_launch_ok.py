@@ -42,8 +42,9 @@ def test_resource_link_launch_succeeds(
     assert context.roles == ("Instructor",) and context.is_staff
     with app.test_request_context():
         assert read_token(landing.tokens[0]) == context
-    assert "lti_state_" in response.headers["Set-Cookie"]  # deleted: expires in the past
-    assert "Expires=Thu, 01 Jan 1970" in response.headers["Set-Cookie"]
+    deleted = response.headers.getlist("Set-Cookie")
+    assert len(deleted) == 2, "both state cookies are cleared"
+    assert all("Expires=Thu, 01 Jan 1970" in cookie for cookie in deleted)
 
 
 def test_deep_linking_launch_opens_the_real_picker(
@@ -236,9 +237,13 @@ def test_state_cookie_is_samesite_none_on_loopback(
 ) -> None:
     """On a loopback base URL (tests, development) browsers accept Secure cookies over http,
     so the state cookie is SameSite=None and survives the LMS's cross-site launch POST."""
-    response, _, _ = lms.login(client)
-    cookie = response.headers["Set-Cookie"]
+    response, state, _ = lms.login(client)
+    cookie, legacy = response.headers.getlist("Set-Cookie")
+    assert cookie.startswith(f"lti_state_{state}=")
     assert "Secure" in cookie and "SameSite=None" in cookie
+    # The twin for clients that mishandle SameSite=None: no SameSite, not Secure over http.
+    assert legacy.startswith(f"lti_state_legacy_{state}=")
+    assert "SameSite" not in legacy and "Secure" not in legacy
 
 
 def test_state_cookie_is_lax_on_plain_http_elsewhere(
@@ -256,7 +261,20 @@ def test_state_cookie_is_lax_on_plain_http_elsewhere(
             },
         )
         assert response.status_code == 302
-        cookie = response.headers["Set-Cookie"]
+        (cookie,) = response.headers.getlist("Set-Cookie")
         assert "SameSite=Lax" in cookie and "Secure" not in cookie
     finally:
         app.extensions["peerloop.engine"].dispose()
+
+
+def test_launch_with_only_the_legacy_state_cookie_succeeds(
+    client: FlaskClient, lms: PlatformSigner, landing: Landing
+) -> None:
+    """A client that dropped the SameSite=None cookie still launches with its twin."""
+    _, state, nonce = lms.login(client)
+    client.delete_cookie(f"lti_state_{state}", path="/lti/")
+    response = client.post(
+        "/lti/launch", data={"id_token": lms.sign(lms.claims(nonce)), "state": state}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert len(landing.contexts) == 1

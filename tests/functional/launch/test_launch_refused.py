@@ -209,7 +209,7 @@ def test_state_mismatch(client: FlaskClient, lms: PlatformSigner) -> None:
 def test_cookies_blocked_without_platform_storage(client: FlaskClient, lms: PlatformSigner) -> None:
     """Cookies blocked and no platform storage: the "open in a new window" fallback."""
     _, state, nonce = lms.login(client)
-    client.delete_cookie(f"lti_state_{state}", path="/lti/")
+    lms.drop_state_cookies(client, state)
     response = client.post(
         "/lti/launch", data={"id_token": lms.sign(lms.claims(nonce)), "state": state}
     )

@@ -54,7 +54,7 @@ def test_launch_without_cookie_reads_state_back_from_storage(
 ) -> None:
     """Cookie blocked, storage used at login: the launch renders the get_data page."""
     state, nonce, _ = _storage_login(client, lms)
-    client.delete_cookie(f"lti_state_{state}", path="/lti/")
+    lms.drop_state_cookies(client, state)
     token = lms.sign(lms.claims(nonce))
     response = client.post("/lti/launch", data={"id_token": token, "state": state})
     html = response.get_data(as_text=True)
@@ -70,7 +70,7 @@ def test_verify_with_state_from_storage_completes_the_launch(
 ) -> None:
     """Platform storage held the state and nonce: the launch succeeds without any cookie."""
     state, nonce, _ = _storage_login(client, lms)
-    client.delete_cookie(f"lti_state_{state}", path="/lti/")
+    lms.drop_state_cookies(client, state)
     token = lms.sign(lms.claims(nonce))
     response = client.post(
         "/lti/launch/verify",
