@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -47,6 +47,7 @@ PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 #: Playwright's own waits: generous for 2 loaded cores, still bounded.
 TIMEOUT_MS = 15_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -111,6 +112,12 @@ def browser_context(
 ) -> Iterator[BrowserContext]:
     """The test runs twice: third-party cookies allowed, and blocked."""
     yield from _fresh(browsers[request.param])
+
+
+@pytest.fixture
+def cookies_blocked(request: pytest.FixtureRequest) -> bool:
+    """For tests on ``browser_context``: whether this run blocks third-party cookies."""
+    return bool(request.node.callspec.params["browser_context"] == BLOCKED)
 
 
 @pytest.fixture

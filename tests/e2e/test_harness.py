@@ -47,11 +47,10 @@ def register_origin(live_app: LiveServer, origin: str) -> None:
 
 
 def test_third_party_cookie_setting_is_real(
-    browser_context: BrowserContext, embedding_site: LiveServer, request: pytest.FixtureRequest
+    browser_context: BrowserContext, cookies_blocked: bool, embedding_site: LiveServer
 ) -> None:
     """A cookie set by 127.0.0.1 reaches it top-level in both browsers, but inside an iframe
     of a localhost page only where third-party cookies are allowed."""
-    blocked = request.node.callspec.params["browser_context"] == "third-party-cookies-blocked"
     with serve(cookie_probe_app()) as probe:
         page = browser_context.new_page()
         page.goto(f"{probe.url}/set")
@@ -60,7 +59,7 @@ def test_third_party_cookie_setting_is_real(
 
         page.goto(f"{on_localhost(embedding_site.url)}/?src={probe.url}/echo")
         in_frame = page.frame_locator("#tool").locator("#result")
-        expect(in_frame).to_have_text("absent" if blocked else "present")
+        expect(in_frame).to_have_text("absent" if cookies_blocked else "present")
 
 
 def test_tool_home_renders_in_cross_site_iframe(
