@@ -26,6 +26,7 @@ from lti_tool.sandbox.platform import (
     SandboxAgs,
     SandboxConfig,
     SandboxError,
+    SandboxKey,
     SandboxLaunch,
     SandboxLogin,
     SandboxNrps,
@@ -75,7 +76,7 @@ def create_sandbox_app(
         client_id=CLIENT_ID,
         deployment_id=DEPLOYMENT_ID,
     )
-    app.extensions["sandbox.key"] = store.private_key_pem()
+    app.extensions["sandbox.key"] = SandboxKey(store.private_key_pem())
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.register_blueprint(bp)
 
@@ -115,7 +116,7 @@ def _config() -> SandboxConfig:
 
 
 def _conf() -> PlatformConf:
-    conf = PlatformConf(config=_config(), private_key=current_app.extensions["sandbox.key"])
+    conf = PlatformConf(config=_config(), key=current_app.extensions["sandbox.key"])
     conf.get_registration()
     return conf
 

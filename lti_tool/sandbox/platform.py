@@ -74,27 +74,51 @@ class SandboxConfig:
         return f"{self.base_url}/api/courses/{people.COURSE_ID}/memberships"
 
 
-class PlatformConf(LTI1P3PlatformConfAbstract):
-    """The sandbox's single registration: the tool, with the sandbox's key."""
+class SandboxKey:
+    """The platform's key pair, loaded once: RSA key loading is slow and every request signs
+    or publishes with it."""
 
-    def init_platform_config(self, **kwargs: t.Any) -> None:
-        self.config: SandboxConfig = kwargs["config"]
-        self.private_key: str = kwargs["private_key"]
-
-    def get_registration_by_params(self, **kwargs: t.Any) -> Registration:
+    def __init__(self, private_pem: str) -> None:
         from cryptography.hazmat.primitives import serialization
 
-        public = (
-            serialization.load_pem_private_key(self.private_key.encode(), password=None)
+        self.private_pem = private_pem
+        self.public_pem = (
+            serialization.load_pem_private_key(private_pem.encode(), password=None)
             .public_key()
             .public_bytes(
                 serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
             )
             .decode("ascii")
         )
+        self.jwk = Registration.get_jwk(self.public_pem)
+        self.kid: str = self.jwk["kid"]
+
+
+class SandboxRegistration(Registration):
+    """lti1p3platform re-derives the kid from the private PEM on every signature (a key load
+    each time); the sandbox's key is fixed, so its kid and JWK are computed once."""
+
+    def __init__(self, key: SandboxKey) -> None:
+        self._key = key
+
+    def get_kid(self) -> str:
+        return self._key.kid
+
+    def get_jwks(self) -> list[dict[str, t.Any]]:
+        return [dict(self._key.jwk)]
+
+
+class PlatformConf(LTI1P3PlatformConfAbstract):
+    """The sandbox's single registration: the tool, with the sandbox's key."""
+
+    def init_platform_config(self, **kwargs: t.Any) -> None:
+        self.config: SandboxConfig = kwargs["config"]
+        self.key: SandboxKey = kwargs["key"]
+
+    def get_registration_by_params(self, **kwargs: t.Any) -> Registration:
         config = self.config
         return (
-            Registration()
+            SandboxRegistration(self.key)
             .set_iss(config.base_url)
             .set_client_id(config.client_id)
             .set_deployment_id(config.deployment_id)
@@ -102,8 +126,8 @@ class PlatformConf(LTI1P3PlatformConfAbstract):
             .set_launch_url(config.tool_launch_url)
             .set_deeplink_launch_url(config.tool_launch_url)
             .set_tool_key_set_url(config.tool_jwks_url)
-            .set_platform_public_key(public)
-            .set_platform_private_key(self.private_key)
+            .set_platform_public_key(self.key.public_pem)
+            .set_platform_private_key(self.key.private_pem)
         )
 
 
