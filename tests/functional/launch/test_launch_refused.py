@@ -417,3 +417,15 @@ def test_unknown_kid_refetch_is_rate_limited(client: FlaskClient, lms: PlatformS
         response = client.post("/lti/launch", data={"id_token": token, "state": state})
         assert response.status_code == 401
     assert lms.jwks_requests == 2, "one fetch, one refetch, then the cache until the interval"
+
+
+def test_platform_jwks_url_answers_404(
+    client: FlaskClient, lms: PlatformSigner, db_session: Session
+) -> None:
+    """The keyset URL answers, but with an error: the admin is told which URL failed."""
+    from lti_tool.models import Platform
+
+    platform = db_session.scalars(select(Platform)).one()
+    platform.key_set_url = lms.key_set_url + "-gone"
+    db_session.commit()
+    refused(lms.launch(client), 424, f"public keys at {lms.key_set_url}-gone", "404")
