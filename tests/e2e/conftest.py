@@ -27,6 +27,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 
+from tests.e2e.journeys import Sandbox, running_sandbox
+from tests.support.live import LiveServer
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless",
@@ -133,3 +136,10 @@ def blocked_context(browsers: dict[str, BrowserContext]) -> Iterator[BrowserCont
 @pytest.fixture
 def page(browser_context: BrowserContext) -> Page:
     return browser_context.new_page()
+
+
+@pytest.fixture
+def sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
+    """The sandbox LMS (``http://localhost:<port>``) framing the live tool (127.0.0.1)."""
+    with running_sandbox(live_app, tmp_path) as running:
+        yield running

@@ -10,109 +10,24 @@ storage, show the "open in a new window" fallback, whose button must work.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
-from flask import Flask
-from playwright.sync_api import BrowserContext, Page, Request, Route, expect
-from sqlalchemy.orm import Session
+from playwright.sync_api import BrowserContext, Route, expect
 
-from lti_tool.sandbox import create_sandbox_app
-from lti_tool.sandbox.people import INSTRUCTOR, LEARNERS
-from lti_tool.sandbox.tool_registration import register_with_tool
-from lti_tool.security import forget_frame_ancestors
 from tests.e2e import a11y
 from tests.e2e.conftest import PHONE
-from tests.support.live import LiveServer
-from tests.support.ports import free_port
+from tests.e2e.journeys import (
+    INSTRUCTOR,
+    Sandbox,
+    open_as_learner,
+    place_activity,
+    tool_frame,
+    watch_tool,
+)
 
 pytestmark = pytest.mark.browser
-
-LEARNER = LEARNERS[0]
-TITLE = "After the case study"
-PROMPT = "How would you apply this in your next client meeting?"
-
-
-@dataclass
-class Sandbox:
-    url: str  # http://localhost:<port>: another site than the tool's 127.0.0.1
-    tool_url: str
-
-
-@pytest.fixture
-def sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
-    """The sandbox LMS on its own port, registered with the live tool."""
-    tool: Flask = live_app.app  # type: ignore[attr-defined]
-    port = free_port()
-    base_url = f"http://localhost:{port}"
-    app = create_sandbox_app(
-        base_url=base_url,
-        tool_url=live_app.url,
-        database_url=f"sqlite:///{tmp_path}/sandbox.sqlite",
-    )
-    session: Session = tool.extensions["peerloop.sessions"]()
-    try:
-        register_with_tool(session, base_url)
-        session.commit()
-    finally:
-        session.close()
-    forget_frame_ancestors(tool)  # the sandbox may frame the tool from now on
-    server = LiveServer(app, port).start()
-    try:
-        yield Sandbox(base_url, live_app.url)
-    finally:
-        server.stop()
-        app.extensions["sandbox.store"].dispose()
-
-
-@dataclass
-class ToolTraffic:
-    """Paths the browser requested from the tool, to tell which launch path was taken."""
-
-    tool_url: str
-    paths: list[str] = field(default_factory=list)
-
-    def __call__(self, request: Request) -> None:
-        if request.url.startswith(self.tool_url):
-            self.paths.append(urlsplit(request.url).path)
-
-
-def watch_tool(page: Page, tool_url: str) -> ToolTraffic:
-    traffic = ToolTraffic(tool_url)
-    page.on("request", traffic)
-    return traffic
-
-
-def place_activity(page: Page, sandbox: Sandbox, tmp_path: Path) -> None:
-    """As the instructor: open the picker from the sandbox and add an activity."""
-    page.goto(f"{sandbox.url}/")
-    page.get_by_role("link", name=f"Launch as {INSTRUCTOR.name}: add an activity").click()
-    frame = page.frame_locator("#tool-frame")
-    expect(frame.get_by_role("heading", level=1)).to_have_text("Add a Peerloop activity")
-    picker = page.frame(url=lambda url: url.startswith(sandbox.tool_url))
-    assert picker is not None
-    a11y.assert_accessible(picker)
-    a11y.screenshot(page, tmp_path, "picker-in-sandbox")
-
-    frame.get_by_label("Title").fill(TITLE)
-    frame.get_by_label("Prompt").fill(PROMPT)
-    frame.get_by_role("button", name="Add to the course").click()
-    # The tool posts the deep-linking response back to the LMS, inside the frame.
-    expect(frame.get_by_role("status")).to_contain_text(TITLE)
-    frame.get_by_role("link", name="Back to the course").click()
-    expect(page.get_by_role("status")).to_have_text("Activity added to the course.")
-    expect(page.get_by_role("link", name=f"Open {TITLE}")).to_be_visible()
-
-
-def open_as_learner(page: Page, sandbox: Sandbox) -> None:
-    page.goto(f"{sandbox.url}/course/{LEARNER.user_id}")
-    page.get_by_role("link", name=f"Open {TITLE}").click()
-    frame = page.frame_locator("#tool-frame")
-    expect(frame.get_by_role("heading", level=1)).to_have_text(TITLE)
-    expect(frame.locator(".prompt")).to_have_text(PROMPT)
 
 
 def test_instructor_places_activity_and_learner_opens_it(
@@ -126,8 +41,7 @@ def test_instructor_places_activity_and_learner_opens_it(
     place_activity(page, sandbox, tmp_path)
     open_as_learner(page, sandbox)
 
-    placement = page.frame(url=lambda url: url.startswith(sandbox.tool_url))
-    assert placement is not None
+    placement = tool_frame(page, sandbox)
     a11y.assert_accessible(placement)
     a11y.screenshot(page, tmp_path, "placement-as-learner")
     assert traffic.paths.count("/lti/login") == 2
@@ -157,8 +71,7 @@ def test_blocked_cookies_without_platform_storage_offers_a_new_window(
     frame = page.frame_locator("#tool-frame")
     alert = frame.get_by_role("alert")
     expect(alert).to_contain_text("Open the activity in a new window")
-    fallback = page.frame(url=lambda url: url.startswith(sandbox.tool_url))
-    assert fallback is not None
+    fallback = tool_frame(page, sandbox)
     a11y.assert_accessible(fallback)
     a11y.screenshot(page, tmp_path, "new-window-fallback")
 
@@ -177,8 +90,7 @@ def test_learner_placement_on_a_phone(
     place_activity(page, sandbox, tmp_path)
     page.set_viewport_size(PHONE)
     open_as_learner(page, sandbox)
-    placement = page.frame(url=lambda url: url.startswith(sandbox.tool_url))
-    assert placement is not None
+    placement = tool_frame(page, sandbox)
     a11y.assert_fits_width(placement)
     a11y.assert_fits_width(page)
     a11y.screenshot(page, tmp_path, "placement-phone")
