@@ -8,7 +8,7 @@ LRS. Each returns whether a statement was queued.
 Statement ids are deterministic, so a replay never counts twice:
 ``launched`` and ``terminated`` come from the launch id (one each per launch), ``initialized``
 from the learner's registration in the placement (the first view only), ``shared`` from the
-placement row.
+placement's key.
 """
 
 from __future__ import annotations
@@ -74,9 +74,7 @@ def where_from(launch: LaunchContext, placement: Placement, settings: Settings) 
     known from the first launch, and the activity must be the same IRI in both statements.
     Its deployment is the placement's, for the same reason (a course copy launches it from
     another deployment)."""
-    platform = {
-        key: value for key, value in launch.tool_platform.items() if isinstance(value, str)
-    }
+    platform = {key: value for key, value in launch.tool_platform.items() if isinstance(value, str)}
     return Where(
         tool_url=settings.base_url,
         course_id=launch.context_id or placement.context_id or "",
@@ -187,13 +185,12 @@ def record_placement_created(
     *,
     settings: Settings | None = None,
 ) -> bool:
-    """Queue ``shared``: the instructor of the deep-linking ``launch`` placed the activity.
-    ``placement`` must be flushed (its id makes the statement id)."""
-    if placement.id is None:
-        raise ValueError("flush the placement before recording it (its id makes the statement)")
+    """Queue ``shared``: the instructor of the deep-linking ``launch`` placed the activity."""
     parts = _parts(launch, placement, settings)
     if parts is None:
         return False
     who, where, options, settings = parts
-    row = Row(kind="placement", id=placement.id, at=placement.created_at or utcnow())
+    # The random key, not the integer id: ids restart with every database, and an LRS shared
+    # by two installations (or a rebuilt one) would see one statement id for two placements.
+    row = Row(kind="placement", id=placement.key, at=placement.created_at or utcnow())
     return _queue(session, builders.placement_shared(who, where, row, options=options), settings)

@@ -4,6 +4,7 @@ registered in the tool's database, and a placement it can launch."""
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -23,7 +24,6 @@ from tests.conftest import make_settings
 from tests.support.lrs import PASSWORD, USERNAME, LearningLockerProcess
 from tests.support.platform_signer import PlatformSigner, SigningKey
 
-PLACEMENT_KEY = "c0ffee0000000000000000000000beef"
 PSEUDONYM_SECRET = "test-pseudonym-secret"
 
 
@@ -69,11 +69,11 @@ def lms(recording_platform_key: SigningKey, db_session: Session) -> Iterator[Pla
 @pytest.fixture
 def placement(lms: PlatformSigner, db_session: Session) -> Placement:
     """A placement as deep linking leaves it: key known, resource link id not yet."""
-    platform_id = db_session.scalars(
-        select(Platform.id).where(Platform.issuer == lms.issuer)
-    ).one()
+    platform_id = db_session.scalars(select(Platform.id).where(Platform.issuer == lms.issuer)).one()
     row = Placement(
-        key=PLACEMENT_KEY,
+        # Random like the real keys: both databases' runs share one LRS, and statement ids
+        # come from the key.
+        key=uuid.uuid4().hex,
         platform_id=platform_id,
         deployment_id=lms.deployment_id,
         context_id="course-7",
@@ -87,10 +87,12 @@ def placement(lms: PlatformSigner, db_session: Session) -> Placement:
     return row
 
 
-def launch_placement(client: FlaskClient, lms: PlatformSigner, **overrides: Any) -> TestResponse:
+def launch_placement(
+    client: FlaskClient, lms: PlatformSigner, placement: Placement, **overrides: Any
+) -> TestResponse:
     """A resource-link launch of the placement (our key in the custom claim, as deep linking
     put it there)."""
-    overrides.setdefault("lti_custom", {"peerloop_placement": PLACEMENT_KEY})
+    overrides.setdefault("lti_custom", {"peerloop_placement": placement.key})
     return lms.launch(client, **overrides)
 
 

@@ -37,6 +37,7 @@ def test_launch_queues_launched_and_the_lrs_stores_it(
     response = launch_placement(
         client,
         lms,
+        placement,
         locale="fr_CA",
         lti_tool_platform=TOOL_PLATFORM,
     )
@@ -71,7 +72,7 @@ def test_two_launches_are_two_statements_with_one_registration(
     """Each launch has its own statement id (from its launch id); the learner's registration
     in the placement stays the same."""
     for _ in range(2):
-        assert launch_placement(client, lms).status_code == 200
+        assert launch_placement(client, lms, placement).status_code == 200
     first, second = outbox(app)
     assert first["id"] != second["id"]
     assert first["context"]["registration"] == second["context"]["registration"]
@@ -93,7 +94,9 @@ def test_failed_launch_queues_nothing(
 def test_launch_of_an_unknown_placement_queues_nothing(
     app: Flask, client: FlaskClient, lms: PlatformSigner, placement: Placement
 ) -> None:
-    response = launch_placement(client, lms, lti_custom={"peerloop_placement": "no-such-key"})
+    response = launch_placement(
+        client, lms, placement, lti_custom={"peerloop_placement": "no-such-key"}
+    )
     assert response.status_code == 404
     assert outbox(app) == []
 
@@ -130,7 +133,7 @@ def test_pseudonymised_actor_and_names_setting(
     app = make_app(
         xapi_pseudonymize=True, xapi_pseudonym_secret=PSEUDONYM_SECRET, xapi_include_names=True
     )
-    assert launch_placement(app.test_client(), lms).status_code == 200
+    assert launch_placement(app.test_client(), lms, placement).status_code == 200
     (queued,) = outbox(app)
     deliver(app)
     actor = stored(lrs, queued["id"])["actor"]
@@ -142,7 +145,7 @@ def test_names_are_sent_when_turned_on(
     make_app: Callable[..., Flask], lms: PlatformSigner, placement: Placement
 ) -> None:
     app = make_app(xapi_include_names=True)
-    assert launch_placement(app.test_client(), lms).status_code == 200
+    assert launch_placement(app.test_client(), lms, placement).status_code == 200
     (queued,) = outbox(app)
     assert queued["actor"]["name"] == "Ada Learner"
 
@@ -152,5 +155,5 @@ def test_pseudonymising_without_a_secret_records_nothing_and_keeps_the_page(
 ) -> None:
     """A misconfigured installation must not leak raw LMS ids, nor fail the learner's page."""
     app = make_app(xapi_pseudonymize=True)
-    assert launch_placement(app.test_client(), lms).status_code == 200
+    assert launch_placement(app.test_client(), lms, placement).status_code == 200
     assert outbox(app) == []
