@@ -13,6 +13,7 @@ placement's key.
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime, timedelta
 from typing import Literal
@@ -21,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tincan import Statement
 
-from lrs_client.tables import OutboxRow
+from lrs_client.tables import Destination, OutboxRow
 from lti_tool.config import Settings
 from lti_tool.launch_context import LaunchContext
 from lti_tool.logs import log_event
@@ -31,8 +32,9 @@ from lti_tool.models._time import utcnow
 from lti_tool.web import settings as current_settings
 from xapi import builders
 from xapi.actors import account_name
-from xapi.ids import registration_id
+from xapi.ids import registration_id, statement_id
 from xapi.inputs import Row, Where, Who, XapiOptions
+from xapi.interactions import LAUNCHED
 from xapi.objects import placement_key
 from xapi.serialize import to_json
 
@@ -131,10 +133,37 @@ def record_launch(
 
 
 def _already_queued(session: Session, statement: Statement) -> bool:
+    """Whether any destination's outbox holds ``statement``'s id. Asked per destination so
+    the outbox's unique (destination, statement id) index answers, not a scan of every
+    statement ever sent."""
     found = session.scalar(
-        select(OutboxRow.id).where(OutboxRow.statement_id == str(statement.id)).limit(1)
+        select(OutboxRow.id)
+        .where(
+            OutboxRow.destination_id.in_(select(Destination.id)),
+            OutboxRow.statement_id == str(statement.id),
+        )
+        .limit(1)
     )
     return found is not None
+
+
+def _launched_at(session: Session, launch: LaunchContext) -> datetime | None:
+    """When this launch's ``launched`` statement says it began, if it was queued."""
+    launched_id = statement_id("launch", launch.launch_id, LAUNCHED.verb.iri)
+    payload = session.scalar(
+        select(OutboxRow.payload)
+        .where(
+            OutboxRow.destination_id.in_(select(Destination.id)),
+            OutboxRow.statement_id == str(launched_id),
+        )
+        .limit(1)
+    )
+    if payload is None:
+        return None
+    try:
+        return datetime.fromisoformat(json.loads(payload)["timestamp"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
 def record_page_event(
@@ -148,7 +177,8 @@ def record_page_event(
     duration: timedelta | None = None,
 ) -> bool:
     """Queue ``initialized`` (the learner's first view of the placement, ever) or
-    ``terminated`` (the page of this launch was left; once per launch)."""
+    ``terminated`` (the page of this launch was left; once per launch), the latter with the
+    time since the launch as its duration unless ``duration`` is given."""
     if verb not in PAGE_EVENTS:
         raise ValueError(f"not a page event: {verb!r}")
     parts = _parts(launch, placement, settings)
@@ -172,6 +202,10 @@ def record_page_event(
         if not launch.launch_id:
             return False
         row = Row(kind="launch", id=launch.launch_id, at=at)
+        if duration is None:
+            started = _launched_at(session, launch)
+            # The time from the launch to leaving the page; none for a clock that went back.
+            duration = at - started if started is not None and started <= at else None
         statement = builders.terminated(who, where, row, duration=duration, options=options)
         if _already_queued(session, statement):
             return False

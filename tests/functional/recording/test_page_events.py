@@ -103,6 +103,8 @@ def test_terminated_via_events_endpoint_reaches_the_lrs(
     assert back["actor"]["account"] == {"homePage": lms.issuer, "name": "user-42"}
     assert back["object"]["id"] == launched["object"]["id"]
     assert back["context"]["registration"] == launched["context"]["registration"]
+    # The session's length: from the launch's timestamp to the page being left.
+    assert re.fullmatch(r"PT\d+(\.\d+)?S", back["result"]["duration"]), back["result"]
 
 
 def test_bearer_header_is_accepted(
