@@ -1,6 +1,7 @@
 """Real-browser fixtures: Debian's Chromium driven by Playwright.
 
-Two browsers for the whole session, differing only in the third-party-cookie setting:
+Two browsers for the e2e package (each started once), differing only in the third-party
+cookie setting:
 
 * ``cookies-allowed``: third-party cookies allowed, as most LMS users still have it;
 * ``third-party-cookies-blocked``: what Safari, Firefox's strict mode and Chrome with the
@@ -10,8 +11,9 @@ Why persistent contexts, one per setting: Playwright's ``browser.new_context()``
 off-the-record profile, where this Chromium (156) always blocks third-party cookies
 ("UserPreferences" in DevTools) and neither ``--disable-features`` nor CDP
 ``Network.setCookieControls`` lifts it. A regular profile honours the ``cookie_controls_mode``
-preference (0 = allow, 1 = block third-party), which we seed in a fresh user-data dir. The
-blocked browser also gets ``--test-third-party-cookie-phaseout`` so the block is explicit.
+preference (0 = allow, 1 = block third-party), which we seed in a fresh user-data dir.
+``--test-third-party-cookie-phaseout`` does not block anything on its own in this build
+(measured: with preference 0 the cross-site iframe still got its cookie), so it is not used.
 ``test_harness.py`` proves each setting by whether a cross-site iframe really gets a cookie.
 
 Pages and sites: the tool is served on ``127.0.0.1:<port>`` and the embedding page (sandbox
@@ -53,7 +55,9 @@ TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync driver is one per thread, so ours must be
+# closed when tests/e2e is done, or another test's ``sync_playwright()`` fails to start.
+@pytest.fixture(scope="package")
 def playwright_driver() -> Iterator[Playwright]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/test does)")
@@ -66,13 +70,10 @@ def _launch(driver: Playwright, user_data_dir: Path, setting: str) -> BrowserCon
     profile.mkdir(parents=True)
     preferences = {"profile": {"cookie_controls_mode": COOKIE_CONTROLS_MODE[setting]}}
     (profile / "Preferences").write_text(json.dumps(preferences))
-    args = list(CHROMIUM_ARGS)
-    if setting == BLOCKED:
-        args.append("--test-third-party-cookie-phaseout")
     context = driver.chromium.launch_persistent_context(
         str(user_data_dir),
         executable_path=CHROMIUM,
-        args=args,
+        args=CHROMIUM_ARGS,
         viewport=DESKTOP,  # type: ignore[arg-type]
         locale="en-GB",
     )
@@ -80,7 +81,7 @@ def _launch(driver: Playwright, user_data_dir: Path, setting: str) -> BrowserCon
     return context
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browsers(
     playwright_driver: Playwright, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, BrowserContext]]:
