@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 ${imports if imports else ""}
 
+import lrs_client.tables
 import lti_tool.models._time
 
 revision: str = ${repr(up_revision)}

@@ -12,22 +12,14 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
 from lti_tool.db import make_engine
-from lti_tool.migrate import target_metadata
+from lti_tool.migrate import target_metadata, upgrade
 
 PG_SERVER = os.environ.get("PEERLOOP_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 
 
 def build_schema(url: str) -> None:
-    """Create every table the way production does (Alembic when migrations exist)."""
-    from lti_tool.migrate import MIGRATIONS, upgrade
-
-    if any((MIGRATIONS / "versions").glob("*.py")):
-        upgrade(url)
-    else:  # before the first migration is written
-        engine = make_engine(url)
-        for metadata in target_metadata():
-            metadata.create_all(engine)
-        engine.dispose()
+    """Create every table the way production does: Alembic migrations."""
+    upgrade(url)
 
 
 class SqliteTemplate:
@@ -42,14 +34,15 @@ class SqliteTemplate:
 
 
 class PostgresDatabase:
-    def __init__(self) -> None:
+    def __init__(self, *, migrate: bool = True) -> None:
         self.name = f"peerloop_test_{uuid.uuid4().hex[:10]}"
         admin = create_engine(f"{PG_SERVER}/test", isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{self.name}"'))
         admin.dispose()
         self.url = f"{PG_SERVER}/{self.name}"
-        build_schema(self.url)
+        if migrate:
+            build_schema(self.url)
         self.engine: Engine = make_engine(self.url)
 
     def empty(self) -> None:
