@@ -3,7 +3,9 @@
 The one place that maps what a launch told us (``LaunchContext``) and a ``Placement`` onto the
 inputs of ``xapi.builders``. Every function only adds outbox rows to ``session``: the view's
 commit sends them (or its rollback drops them with the interaction), and nobody waits for an
-LRS. Each returns whether a statement was queued.
+LRS. Each returns False when there was nothing to record (no placement, an anonymous launch,
+a first view or a launch's end already recorded, pseudonymisation switched on without a
+secret), True when the statement went to the outbox (for every enabled destination).
 
 Statement ids are deterministic, so a replay never counts twice:
 ``launched`` and ``terminated`` come from the launch id (one each per launch), ``initialized``
