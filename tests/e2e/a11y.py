@@ -77,6 +77,25 @@ _OVERFLOW_JS = """
 """
 
 
+# Form controls a thumb must hit and a phone must not zoom into: WCAG 2.2's minimum target
+# size (24 CSS px), and 16 px text (iOS Safari zooms the page into smaller inputs on focus).
+_TOUCH_JS = """
+() => [...document.querySelectorAll('input, select, textarea, button')]
+  .filter((el) => el.type !== 'hidden' && (el.offsetWidth || el.offsetHeight))
+  .map((el) => {
+    const box = el.getBoundingClientRect();
+    const font = parseFloat(getComputedStyle(el).fontSize);
+    const what = `<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}>`;
+    const problems = [];
+    if (box.height < 24 || box.width < 24)
+      problems.push(`${what} is ${Math.round(box.width)}x${Math.round(box.height)}px`);
+    if (font < 16) problems.push(`${what} has ${font}px text`);
+    return problems;
+  })
+  .flat()
+"""
+
+
 def accessibility_problems(target: Page | Frame) -> list[str]:
     """Problems a screen-reader user would meet on the page (empty list: none found)."""
     problems: list[str] = target.evaluate(_PROBLEMS_JS)
@@ -95,6 +114,12 @@ def assert_fits_width(target: Page | Frame) -> None:
         f"{target.url} scrolls sideways: content {found['scroll']}px in a "
         f"{found['client']}px viewport; too wide: {found['wide']}"
     )
+
+
+def assert_touch_friendly(target: Page | Frame) -> None:
+    """Every visible form control is at least 24 px each way with text of 16 px or more."""
+    problems: list[str] = target.evaluate(_TOUCH_JS)
+    assert not problems, f"controls too small for a phone on {target.url}: {problems}"
 
 
 def screenshot(page: Page, directory: Path, name: str) -> Path:

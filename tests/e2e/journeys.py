@@ -107,9 +107,15 @@ def place_activity(page: Page, sandbox: Sandbox, tmp_path: Path) -> None:
     expect(page.get_by_role("link", name=f"Open {TITLE}")).to_be_visible()
 
 
-def open_as_learner(page: Page, sandbox: Sandbox) -> None:
-    page.goto(f"{sandbox.url}/course/{LEARNER.user_id}")
+def open_placement(page: Page, sandbox: Sandbox, user_id: str) -> FrameLocator:
+    """From ``user_id``'s course page in the sandbox, open the placed activity."""
+    page.goto(f"{sandbox.url}/course/{user_id}")
     page.get_by_role("link", name=f"Open {TITLE}").click()
     frame = page.frame_locator("#tool-frame")
     expect(frame.get_by_role("heading", level=1)).to_have_text(TITLE)
     expect(frame.locator(".prompt")).to_have_text(PROMPT)
+    return frame
+
+
+def open_as_learner(page: Page, sandbox: Sandbox) -> FrameLocator:
+    return open_placement(page, sandbox, LEARNER.user_id)

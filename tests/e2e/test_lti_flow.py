@@ -20,8 +20,11 @@ from tests.e2e import a11y
 from tests.e2e.conftest import PHONE
 from tests.e2e.journeys import (
     INSTRUCTOR,
+    LEARNER,
+    LEARNERS,
     Sandbox,
     open_as_learner,
+    open_placement,
     place_activity,
     tool_frame,
     watch_tool,
@@ -94,3 +97,32 @@ def test_learner_placement_on_a_phone(
     a11y.assert_fits_width(placement)
     a11y.assert_fits_width(page)
     a11y.screenshot(page, tmp_path, "placement-phone")
+
+
+def test_instructor_sends_a_score_without_cookies(
+    blocked_context: BrowserContext, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The staff placement page inside the iframe: the roster comes from the LMS (NRPS), and a
+    test score posted from the frame (identity in the form's launch token, cookies blocked)
+    lands in the sandbox's gradebook (AGS)."""
+    page = blocked_context.new_page()
+    place_activity(page, sandbox, tmp_path)
+    frame = open_placement(page, sandbox, INSTRUCTOR.user_id)
+    roster = frame.get_by_role("region", name="Course roster")
+    for learner in LEARNERS:
+        expect(roster.get_by_text(learner.name)).to_be_visible()
+    a11y.assert_accessible(tool_frame(page, sandbox))
+    a11y.assert_touch_friendly(tool_frame(page, sandbox))
+
+    frame.get_by_label("Learner").select_option(label=LEARNER.name)
+    frame.get_by_label("Score (0–10)").fill("8")
+    frame.get_by_role("button", name="Send test score").click()
+    expect(frame.get_by_role("status")).to_have_text("Score sent to the LMS.")
+    row = frame.get_by_role("row", name=LEARNER.name)
+    expect(row).to_contain_text("8.0 / 10.0")
+    expect(row).to_contain_text("sent")
+    a11y.screenshot(page, tmp_path, "placement-as-instructor")
+
+    page.goto(f"{sandbox.url}/gradebook")
+    cell = page.locator(f'td[data-user="{LEARNER.user_id}"]')
+    expect(cell).to_contain_text("8.0")

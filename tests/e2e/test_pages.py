@@ -43,6 +43,7 @@ def test_picker_on_a_phone(allowed_context: BrowserContext, sandbox: Sandbox) ->
     expect(frame.get_by_role("button", name="Add to the course")).to_be_visible()
     a11y.assert_fits_width(tool_frame(page, sandbox))
     a11y.assert_fits_width(page)
+    a11y.assert_touch_friendly(tool_frame(page, sandbox))
 
 
 def test_error_page_on_a_phone(
