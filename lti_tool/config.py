@@ -7,8 +7,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# A placeholder, refused in production by _safe_combinations below.
+DEV_SECRET = "dev-only-change-me"  # noqa: S105
 
 
 class Settings(BaseSettings):
@@ -22,7 +25,7 @@ class Settings(BaseSettings):
         description="Public URL of the tool as LMSs reach it (scheme, host, optional port).",
     )
     secret_key: str = Field(
-        "dev-only-change-me",
+        DEV_SECRET,
         description="Signs launch tokens and session cookies. Must be set in production.",
     )
     database_url: str = "sqlite:///instance/peerloop.sqlite"
@@ -62,6 +65,21 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _safe_combinations(self) -> Settings:
+        weak_secret = self.secret_key == DEV_SECRET or len(self.secret_key) < 32
+        if self.env == "production" and weak_secret:
+            raise ValueError(
+                "PEERLOOP_SECRET_KEY must be set to a random value of at least 32 characters "
+                "in production (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
+            )
+        if self.xapi_pseudonymize and not self.xapi_pseudonym_secret:
+            raise ValueError(
+                "PEERLOOP_XAPI_PSEUDONYMIZE is on but PEERLOOP_XAPI_PSEUDONYM_SECRET is empty: "
+                "set a secret (keep it: changing it changes every learner's pseudonym)"
+            )
+        return self
 
     @property
     def is_production(self) -> bool:
