@@ -10,6 +10,7 @@ storage, show the "open in a new window" fallback, whose button must work.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -84,6 +85,42 @@ def test_blocked_cookies_without_platform_storage_offers_a_new_window(
     # Top-level, the tool's cookie is first-party: the launch completes there.
     expect(popup.get_by_role("heading", level=1)).to_have_text("Add a Peerloop activity")
     a11y.screenshot(popup, tmp_path, "new-window-picker")
+
+
+# Play an LMS that sends lti_storage_target but whose page never answers the messages: the
+# sandbox's own page, with its message listener refused before its scripts run. (Rewriting
+# the page's HTML through route.fulfill is no good: Chromium then treats the page as public
+# and its Local Network Access check refuses the loopback tool frame.)
+_DEAF_TO_MESSAGES_JS = """
+(origin) => {
+  if (window.location.origin !== origin) return;
+  const listen = window.addEventListener;
+  window.addEventListener = function (type, ...rest) {
+    if (type !== "message") return listen.call(this, type, ...rest);
+  };
+}
+"""
+
+
+def test_blocked_cookies_and_silent_platform_storage_offer_a_new_window(
+    blocked_context: BrowserContext, sandbox: Sandbox, tmp_path: Path
+) -> None:
+    """The tool waits for the LMS's storage a few seconds, then says so in an alert with the
+    new-window link (in place of hanging on "Opening the activity…")."""
+    page = blocked_context.new_page()
+    page.add_init_script(f"({_DEAF_TO_MESSAGES_JS})({json.dumps(sandbox.url)})")
+    page.goto(f"{sandbox.url}/")
+    page.get_by_role("link", name=f"Launch as {INSTRUCTOR.name}: add an activity").click()
+
+    frame = page.frame_locator("#tool-frame")
+    expect(frame.get_by_role("status")).to_contain_text("storage did not answer")
+    alert = frame.get_by_role("alert")
+    expect(alert).to_be_visible()
+    a11y.assert_accessible(tool_frame(page, sandbox))
+    with page.expect_popup() as popup_info:
+        alert.get_by_role("link", name="Open in a new window").click()
+    popup = popup_info.value
+    expect(popup.get_by_role("heading", level=1)).to_have_text("Add a Peerloop activity")
 
 
 def test_learner_placement_on_a_phone(
