@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from tests.e2e.journeys import Sandbox, running_sandbox
 from tests.support.live import LiveServer
@@ -100,11 +101,40 @@ def browsers(
         context.close()
 
 
-def _fresh(context: BrowserContext) -> Iterator[BrowserContext]:
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item) -> Iterator[None]:
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
+_CALL_FAILED = pytest.StashKey[bool]()
+
+
+def _report_failure(context: BrowserContext, directory: Path) -> None:
+    """What a person would have seen when the test failed: a screenshot of every open page
+    in the test's tmp_path, and each frame's address and first lines, on stdout."""
+    for number, page in enumerate(context.pages):
+        try:
+            page.screenshot(path=str(directory / f"failure-{number}.png"), full_page=True)
+            for frame in page.frames:
+                text = frame.locator("body").inner_text(timeout=1000)[:300]
+                print(f"failure page {number} frame {frame.url}: {text!r}")
+        except PlaywrightError as exc:  # a closed or crashed page: report, go on
+            print(f"failure page {number}: could not be captured ({exc})")
+    print(f"failure screenshots in {directory}")
+
+
+def _fresh(
+    context: BrowserContext, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[BrowserContext]:
     """Hand out the session's context clean, and leave it clean: no test sees another's
     cookies or pages (storage is per origin, and every test serves on its own ports)."""
     context.clear_cookies()
     yield context
+    if request.node.stash.get(_CALL_FAILED, False):
+        _report_failure(context, tmp_path)
     for page in list(context.pages):
         page.close()
     context.clear_cookies()
@@ -112,10 +142,10 @@ def _fresh(context: BrowserContext) -> Iterator[BrowserContext]:
 
 @pytest.fixture(params=[ALLOWED, BLOCKED])
 def browser_context(
-    request: pytest.FixtureRequest, browsers: dict[str, BrowserContext]
+    request: pytest.FixtureRequest, browsers: dict[str, BrowserContext], tmp_path: Path
 ) -> Iterator[BrowserContext]:
     """The test runs twice: third-party cookies allowed, and blocked."""
-    yield from _fresh(browsers[request.param])
+    yield from _fresh(browsers[request.param], request, tmp_path)
 
 
 @pytest.fixture
@@ -125,13 +155,17 @@ def cookies_blocked(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture
-def allowed_context(browsers: dict[str, BrowserContext]) -> Iterator[BrowserContext]:
-    yield from _fresh(browsers[ALLOWED])
+def allowed_context(
+    request: pytest.FixtureRequest, browsers: dict[str, BrowserContext], tmp_path: Path
+) -> Iterator[BrowserContext]:
+    yield from _fresh(browsers[ALLOWED], request, tmp_path)
 
 
 @pytest.fixture
-def blocked_context(browsers: dict[str, BrowserContext]) -> Iterator[BrowserContext]:
-    yield from _fresh(browsers[BLOCKED])
+def blocked_context(
+    request: pytest.FixtureRequest, browsers: dict[str, BrowserContext], tmp_path: Path
+) -> Iterator[BrowserContext]:
+    yield from _fresh(browsers[BLOCKED], request, tmp_path)
 
 
 @pytest.fixture
