@@ -103,7 +103,7 @@ _DEAF_TO_MESSAGES_JS = """
 
 
 def test_blocked_cookies_and_silent_platform_storage_offer_a_new_window(
-    blocked_context: BrowserContext, sandbox: Sandbox, tmp_path: Path
+    blocked_context: BrowserContext, sandbox: Sandbox
 ) -> None:
     """The tool waits for the LMS's storage a few seconds, then says so in an alert with the
     new-window link (in place of hanging on "Opening the activity…")."""
