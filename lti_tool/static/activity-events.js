@@ -40,5 +40,17 @@
   } else {
     document.addEventListener("visibilitychange", shown);
   }
-  window.addEventListener("pagehide", function () { send("terminated"); });
+  // A form of this page posting to the tool (e.g. "Send test score") leads to another page of
+  // the same launch, which reports the end itself: only leaving the tool ends the session.
+  var staying = false;
+  document.addEventListener("submit", function (event) {
+    var action = event.target && event.target.action;
+    staying = !event.defaultPrevented && !!action &&
+      new URL(action, location.href).origin === location.origin;
+  });
+  window.addEventListener("pagehide", function () {
+    if (!staying) {
+      send("terminated");
+    }
+  });
 })();

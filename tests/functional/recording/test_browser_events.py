@@ -64,6 +64,30 @@ def test_page_shown_then_left_sends_initialized_then_terminated(
             page = browser.new_page()
             page.goto(f"{server.url}/placements/{placement.key}?lt={found.group(1)}")
             wait_for(lambda: "initialized" in verbs(app), "initialized")
+            # A form of the page that stays in the tool (same launch) does not end the session.
+            with page.expect_navigation():
+                page.evaluate(
+                    """token => {
+                        const form = document.createElement("form");
+                        form.method = "get";
+                        form.action = location.pathname;
+                        const field = document.createElement("input");
+                        field.type = "hidden"; field.name = "lt"; field.value = token;
+                        form.append(field); document.body.append(form); form.requestSubmit();
+                    }""",
+                    found.group(1),
+                )
+            page.wait_for_load_state("load")
+            # A request answered after the new page loaded: a beacon sent when the first page
+            # was hidden would have been handled by now.
+            page.evaluate(
+                """async token => {
+                    const body = new URLSearchParams({lt: token, event: "initialized"});
+                    await fetch("/events", {method: "POST", body});
+                }""",
+                found.group(1),
+            )
+            assert "terminated" not in verbs(app)
             page.goto("about:blank")  # pagehide: the beacon goes as the page is left
             wait_for(lambda: "terminated" in verbs(app), "terminated")
         finally:
