@@ -30,6 +30,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
+from tests.conftest import DATABASES
 from tests.e2e.journeys import Sandbox, running_sandbox
 from tests.support.live import LiveServer
 
@@ -51,6 +52,9 @@ COOKIE_CONTROLS_MODE = {ALLOWED: 0, BLOCKED: 1}
 #: A phone: 375 CSS pixels wide (iPhone SE/mini class).
 PHONE = {"width": 375, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
+#: For browser tests whose subject is the page, not the database: run on the first of the
+#: selected databases only (the LTI journeys still run on every database).
+one_database = pytest.mark.parametrize("database_url", DATABASES[:1], indirect=True)
 #: Playwright's own waits: generous for 2 loaded cores, still bounded.
 TIMEOUT_MS = 15_000
 expect.set_options(timeout=TIMEOUT_MS)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from lti_tool.lti.registrations import add_platform
 from lti_tool.security import forget_frame_ancestors
 from tests.e2e import a11y
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, one_database
 from tests.e2e.sites import cookie_probe_app, embedding_app, on_localhost
 from tests.support.live import LiveServer, serve
 
@@ -62,6 +62,7 @@ def test_third_party_cookie_setting_is_real(
         expect(in_frame).to_have_text("absent" if cookies_blocked else "present")
 
 
+@one_database
 def test_tool_home_renders_in_cross_site_iframe(
     page: Page, live_app: LiveServer, embedding_site: LiveServer, tmp_path: Path
 ) -> None:
@@ -77,6 +78,7 @@ def test_tool_home_renders_in_cross_site_iframe(
     a11y.screenshot(page, tmp_path, "home-in-iframe")
 
 
+@one_database
 def test_tool_refuses_framing_by_unregistered_site(
     page: Page, live_app: LiveServer, embedding_site: LiveServer
 ) -> None:
@@ -90,6 +92,7 @@ def test_tool_refuses_framing_by_unregistered_site(
     expect(page.get_by_role("heading", level=1)).to_have_text("Peerloop")
 
 
+@one_database
 def test_home_page_on_a_phone(
     allowed_context: BrowserContext, live_app: LiveServer, tmp_path: Path
 ) -> None:

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Route, expect
 
 from tests.e2e import a11y
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, one_database
 from tests.e2e.journeys import (
     INSTRUCTOR,
     LEARNER,
@@ -102,6 +102,7 @@ _DEAF_TO_MESSAGES_JS = """
 """
 
 
+@one_database
 def test_blocked_cookies_and_silent_platform_storage_offer_a_new_window(
     blocked_context: BrowserContext, sandbox: Sandbox
 ) -> None:
@@ -123,6 +124,7 @@ def test_blocked_cookies_and_silent_platform_storage_offer_a_new_window(
     expect(popup.get_by_role("heading", level=1)).to_have_text("Add a Peerloop activity")
 
 
+@one_database
 def test_learner_placement_on_a_phone(
     allowed_context: BrowserContext, sandbox: Sandbox, tmp_path: Path
 ) -> None:

@@ -9,13 +9,14 @@ import pytest
 from playwright.sync_api import BrowserContext, expect
 
 from tests.e2e import a11y
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, one_database
 from tests.e2e.journeys import PROMPT, Sandbox, open_picker, tool_frame
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
 
+@one_database
 def test_picker_mistake_is_announced_and_tied_to_its_field(
     allowed_context: BrowserContext, sandbox: Sandbox, tmp_path: Path
 ) -> None:
@@ -36,6 +37,7 @@ def test_picker_mistake_is_announced_and_tied_to_its_field(
     a11y.screenshot(page, tmp_path, "picker-error")
 
 
+@one_database
 def test_picker_on_a_phone(allowed_context: BrowserContext, sandbox: Sandbox) -> None:
     page = allowed_context.new_page()
     page.set_viewport_size(PHONE)
@@ -46,6 +48,7 @@ def test_picker_on_a_phone(allowed_context: BrowserContext, sandbox: Sandbox) ->
     a11y.assert_touch_friendly(tool_frame(page, sandbox))
 
 
+@one_database
 def test_error_page_on_a_phone(
     allowed_context: BrowserContext, live_app: LiveServer, tmp_path: Path
 ) -> None:
@@ -63,6 +66,7 @@ def test_error_page_on_a_phone(
     a11y.screenshot(page, tmp_path, "error-phone")
 
 
+@one_database
 def test_keyboard_user_skips_to_content(
     allowed_context: BrowserContext, live_app: LiveServer
 ) -> None:
