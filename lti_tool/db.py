@@ -10,14 +10,11 @@ from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-# Named constraints so Alembic migrations are stable across SQLite and PostgreSQL.
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from lrs_client.tables import NAMING as LRS_NAMING
+
+# Named constraints so Alembic migrations are stable across SQLite and PostgreSQL; the same
+# convention as lrs_client's tables, which share one migration history with ours.
+NAMING = LRS_NAMING
 
 
 class Base(DeclarativeBase):
