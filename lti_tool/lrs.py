@@ -3,6 +3,7 @@ destination kept in step with the PEERLOOP_LRS_* settings, and the development w
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -58,7 +59,8 @@ def init_app(app: Flask) -> None:
         with session_scope(sessions) as session:
             sync_default_destination(session, settings)
     except SQLAlchemyError as exc:  # tables not created yet (before `peerloop db upgrade`)
-        log_event("lrs_destination_sync_skipped", reason=type(exc).__name__)
+        # Expected once, before `peerloop db upgrade` creates the tables: not worth a warning.
+        log_event("lrs_destination_sync_skipped", logging.DEBUG, reason=type(exc).__name__)
     if settings.lrs_worker_thread and settings.env != "test":
 
         @app.before_request
