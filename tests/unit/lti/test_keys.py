@@ -6,6 +6,8 @@ import json
 from datetime import timedelta
 
 import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -23,7 +25,9 @@ def _kids(jwks: dict[str, list[dict[str, str]]]) -> list[str]:
 def test_first_signing_key_is_created_on_demand_and_then_reused(db_session: Session) -> None:
     assert keys.published_jwks(db_session) == {"keys": []}
     kid, pem = keys.signing_key(db_session)
-    assert pem.startswith("-----BEGIN PRIVATE KEY-----")
+    private_key = serialization.load_pem_private_key(pem.encode(), password=None)
+    assert isinstance(private_key, rsa.RSAPrivateKey)
+    assert private_key.key_size >= 2048
     assert keys.signing_key(db_session) == (kid, pem)
     assert db_session.scalar(select(func.count()).select_from(ToolKey)) == 1
     assert _kids(keys.published_jwks(db_session)) == [kid]
