@@ -6,10 +6,10 @@ registration) share the same ``MessageLaunch``: it decodes with ``verify_aud`` o
 leeway, has no ``azp`` check, does not require ``exp``, keeps state and nonce in the web session,
 caches the platform JWKS without refetching on an unknown ``kid``, fetches it without a timeout,
 and reports failures as one generic exception whose text is written for developers. Closing
-those gaps by subclassing would override nearly every ``validate_*`` method. So we use
-pylti1p3next (the fork) for what it does well — the ``ToolConf``/``Registration`` objects and
-service connector that AGS, NRPS and deep-linking responses build on (see ``tool_conf``) — and
-validate the launch here with PyJWT: an allow-listed RSA algorithm, the platform's key by
+those gaps by subclassing would override nearly every ``validate_*`` method. So the launch is
+validated here with PyJWT (and AGS, NRPS and deep-linking responses are hand-written too, see
+their modules; only ``tool_conf`` still adapts our tables to pylti1p3): an allow-listed RSA
+algorithm, the platform's key by
 ``kid`` from the shared JWKS cache, required ``exp``/``iat`` with a configurable leeway, ``aud``
 and ``azp``, a nonce consumed exactly once in the shared store, and each failure turned into a
 ``LaunchError`` that says what failed in an LMS administrator's words.

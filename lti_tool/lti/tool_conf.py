@@ -1,5 +1,8 @@
-"""pylti1p3's tool configuration backed by our tables, for the parts of pylti1p3 we use
-(service connector for AGS and NRPS, deep-linking responses).
+"""pylti1p3's tool configuration backed by our tables.
+
+Nothing in the running tool calls this any more: launches, AGS, NRPS and deep-linking
+responses are validated and built by our own modules (each says why). It is kept, with its
+test, for anyone who wants a pylti1p3 object (e.g. its ``MessageLaunch``) on our registrations.
 
 Registrations come from ``Platform`` rows, deployments from ``Deployment`` rows, and the
 private key from ``lti_tool.lti.keys.signing_key`` — so rotating our key needs no restart.
