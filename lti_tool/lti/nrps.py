@@ -4,19 +4,27 @@ Paging follows the ``Link: <…>; rel="next"`` header with the URL exactly as th
 it (pylti1p3 lowercases the header and so breaks Moodle's mixed-case paging URLs). Roles come
 back as short names on some platforms (Moodle) and as URIs on others: both are normalised to
 the short names launches use.
+
+``RosterCache`` keeps a roster in the shared launch store for ``ROSTER_CACHE_SECONDS``: an
+instructor's placement page shows it, and reloading that page (or coming back to it after
+sending a score) must not walk every roster page of the platform again each time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import asdict, dataclass
 from typing import Any
 
+from lti_tool.lti.launch_state import LaunchStore
 from lti_tool.lti.roles import normalise_roles
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
 
 SCOPE_MEMBERSHIPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 MEMBERSHIPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 MAX_PAGES = 200
+#: How long a fetched roster is shown before it is fetched again (enrolments change rarely).
+ROSTER_CACHE_SECONDS = 120
 
 
 @dataclass(frozen=True)
@@ -76,3 +84,22 @@ class NrpsClient:
             params = None
             pages += 1
         return members
+
+
+class RosterCache:
+    """A course roster kept in the shared launch store, keyed by platform and URL (so two
+    courses or two LMSs never share one). Only successful fetches are saved: after a failure
+    the next view tries again."""
+
+    def __init__(self, store: LaunchStore, platform_id: int, url: str) -> None:
+        self.store = store
+        self.key = "nrps:" + hashlib.sha256(f"{platform_id} {url}".encode()).hexdigest()
+
+    def get(self) -> list[Member] | None:
+        cached = self.store.get(self.key)
+        if cached is None:
+            return None
+        return [Member(**(entry | {"roles": tuple(entry["roles"])})) for entry in cached["members"]]
+
+    def put(self, members: list[Member]) -> None:
+        self.store.put(self.key, {"members": [asdict(m) for m in members]}, ROSTER_CACHE_SECONDS)

@@ -7,12 +7,13 @@ the deep-link item, or by the resource link id once recorded).
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import current_app, render_template
 from sqlalchemy import select
 
 from lti_tool.errors import UserFacingError
 from lti_tool.launch_context import LaunchContext
-from lti_tool.lti.nrps import Member, NrpsClient
+from lti_tool.lti.launch_state import make_store
+from lti_tool.lti.nrps import Member, NrpsClient, RosterCache
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
 from lti_tool.models import GradeSync, Placement, Platform
 from lti_tool.recording import record_launch
@@ -104,10 +105,19 @@ def _roster(launch: LaunchContext) -> tuple[list[Member], str | None]:
     platform = db().get(Platform, launch.platform_id)
     if platform is None:
         return [], "This LMS is no longer registered with Peerloop."
+    cache = RosterCache(
+        make_store(settings(), current_app.extensions["peerloop.engine"]), platform.id, url
+    )
+    members = cache.get()
+    if members is not None:
+        return members, None
     client = ServiceClient(db(), platform, timeout=settings().http_timeout_seconds)
     try:
         members = NrpsClient(client, url).members(limit=ROSTER_PAGE)
     except PlatformServiceError as exc:
         return [], f"The course roster could not be loaded: {exc.message}"
-    db().commit()  # keep the access token we were given
+    # Keep the access token we were given; committed first, as the store may be this same
+    # database (SQLite allows one writer at a time).
+    db().commit()
+    cache.put(members)
     return members, None

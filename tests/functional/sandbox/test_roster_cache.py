@@ -1,0 +1,79 @@
+"""The instructor's placement page fetches the course roster once, not on every view."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import delete
+from sqlalchemy.orm import Session
+
+from lti_tool.launch_context import LaunchContext, issue_token
+from lti_tool.lti.keys import signing_key
+from lti_tool.models import Placement, ServiceToken
+from lti_tool.sandbox import people
+from tests.functional.sandbox.harness import Forms, Sandbox, platform_row, running_sandbox
+from tests.support.live import LiveServer
+
+
+@pytest.fixture
+def sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
+    with running_sandbox(live_app.app, live_app.url, tmp_path) as running:  # type: ignore[attr-defined]
+        yield running
+
+
+@pytest.fixture
+def session(live_app: LiveServer) -> Iterator[Session]:
+    session: Session = live_app.app.extensions["peerloop.sessions"]()  # type: ignore[attr-defined]
+    signing_key(session)
+    session.commit()
+    yield session
+    session.close()
+
+
+def staff_token(app: Flask, sandbox: Sandbox, memberships_url: str) -> str:
+    context = LaunchContext(
+        platform_id=sandbox.platform_id, issuer=sandbox.url, client_id="c", deployment_id="d",
+        message_type="LtiResourceLinkRequest", sub=people.INSTRUCTOR.user_id,
+        roles=("Instructor",), context_id=people.COURSE_ID,
+        nrps={"context_memberships_url": memberships_url},
+    )
+    with app.test_request_context():
+        return issue_token(context)
+
+
+def test_the_roster_is_fetched_once_and_then_shown_from_the_cache(
+    live_app: LiveServer, sandbox: Sandbox, session: Session
+) -> None:
+    app: Flask = live_app.app  # type: ignore[attr-defined]
+    session.add(Placement(key="k-1", platform_id=sandbox.platform_id, deployment_id="d",
+                          title="T", prompt="Why?"))
+    session.commit()
+    url = f"{sandbox.url}/api/courses/{people.COURSE_ID}/memberships"
+    client = app.test_client()
+    learner = people.LEARNERS[1].name
+    assert learner
+
+    first = client.get("/placements/k-1", query_string={"lt": staff_token(app, sandbox, url)})
+    assert first.status_code == 200 and learner in Forms(first.text).text
+
+    # Cut the tool off from the platform's services: no token left, the token URL unreachable.
+    platform = platform_row(session, sandbox)
+    platform.auth_token_url = "http://127.0.0.1:9/token"
+    session.execute(delete(ServiceToken).where(ServiceToken.platform_id == platform.id))
+    session.commit()
+
+    again = client.get("/placements/k-1", query_string={"lt": staff_token(app, sandbox, url)})
+    assert again.status_code == 200
+    assert learner in Forms(again.text).text
+    assert "could not be loaded" not in again.text
+
+    # Another course's roster is not the cached one: it is fetched, and now that fails visibly.
+    other = client.get(
+        "/placements/k-1", query_string={"lt": staff_token(app, sandbox, url + "?role=Learner")}
+    )
+    assert other.status_code == 200
+    assert "The course roster could not be loaded:" in Forms(other.text).text
+    assert learner not in Forms(other.text).text
