@@ -9,6 +9,7 @@ UPDATE … WHERE id IN (SELECT … LIMIT n) is atomic there.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import secrets
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from lrs_client.compare import same_statement
 from lrs_client.errors import LrsError, LrsRejectedError, LrsUnavailableError, LrsUnreachableError
 from lrs_client.tables import DEAD, PENDING, SENT, Destination, OutboxRow, utcnow
 from lrs_client.transport import Transport
@@ -48,6 +50,7 @@ class Claimed:
     statement_id: str
     payload: str
     attempts: int
+    token: str  # the claim's token: settling touches only rows this claim still owns
 
 
 def backoff_delay(failures: int, base: float, cap: float) -> float:
@@ -146,7 +149,7 @@ class Dispatcher:
         with self.sessions.begin() as session:
             session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.id.in_([row.id for row in rows]))
+                .where(_owned(rows))
                 .values(claimed_until=None, claim_token=None, attempts=OutboxRow.attempts - 1)
                 .execution_options(synchronize_session=False)
             )
@@ -216,7 +219,7 @@ class Dispatcher:
             .execution_options(synchronize_session=False)
         )
         with self.sessions.begin() as session:
-            rows = [Claimed(*row) for row in session.execute(claim).all()]
+            rows = [Claimed(*row, token=token) for row in session.execute(claim).all()]
         rows.sort(key=lambda row: row.id)
         return rows
 
@@ -268,52 +271,67 @@ class Dispatcher:
                 destination.id, rows, error, maybe_sent=isinstance(error, LrsUnreachableError)
             )
             return
-        sent = [row.id for row in rows]
-        self._settles.append(self._background.submit(self._settle, destination.id, sent))
+        self._settles.append(self._background.submit(self._settle, destination.id, rows))
 
     def _isolate(self, destination: Destination, transport: Transport, rows: list[Claimed]) -> None:
         """The batch was refused: PUT each statement alone so only the bad ones are parked."""
-        sent: list[int] = []
-        dead: list[tuple[int, str]] = []
+        sent: list[Claimed] = []
+        dead: list[tuple[Claimed, str]] = []
         for index, row in enumerate(rows):
             try:
-                transport.put_statement(row.statement_id, row.payload)
-            except LrsRejectedError as rejection:
-                if rejection.status == 409 and row.attempts > 1:
-                    # Some LRSs answer 409 to a re-sent statement they already hold, and an
-                    # earlier attempt of ours may have landed: that is delivered.
-                    sent.append(row.id)
-                else:
-                    dead.append((row.id, str(rejection)))
-                continue
+                refusal = self._put_one(transport, row)
             except LrsError as error:
                 self._settle(destination.id, sent=sent, dead=dead)
                 self._fail(destination.id, rows[index:], error, maybe_sent=False)
                 return
-            sent.append(row.id)
+            if refusal is None:
+                sent.append(row)
+            else:
+                dead.append((row, refusal))
         self._settle(destination.id, sent=sent, dead=dead)
-        for row_id, message in dead:
+        for row, message in dead:
             log.warning(
                 "lrs statement rejected",
                 extra={
                     "fields": {
                         "event": "lrs_statement_dead",
-                        "outbox_id": row_id,
+                        "outbox_id": row.id,
+                        "statement_id": row.statement_id,
                         "destination": destination.name,
                         "lrs_message": message,
                     }
                 },
             )
 
+    @staticmethod
+    def _put_one(transport: Transport, row: Claimed) -> str | None:
+        """PUT one statement: None when the LRS now holds it, else the LRS's reason to refuse.
+        A 409 means the id is taken: by this very statement (an earlier attempt whose answer
+        we lost, or an LRS that answers 409 to duplicates), which is delivered; or by another
+        statement, which is dead. Only reading it back tells which."""
+        try:
+            transport.put_statement(row.statement_id, row.payload)
+        except LrsRejectedError as rejection:
+            if rejection.status != 409:
+                return str(rejection)
+            stored = transport.get_statement(row.statement_id)
+            if stored is not None and same_statement(json.loads(row.payload), stored):
+                return None
+            return f"{rejection} (the LRS holds a different statement with this id)"
+        return None
+
     def _settle(
-        self, destination_id: int, sent: Sequence[int], dead: Sequence[tuple[int, str]] = ()
+        self,
+        destination_id: int,
+        sent: Sequence[Claimed],
+        dead: Sequence[tuple[Claimed, str]] = (),
     ) -> None:
         now = utcnow()
         with self.sessions.begin() as session:
             if sent:
                 session.execute(
                     update(OutboxRow)
-                    .where(OutboxRow.id.in_(sent))
+                    .where(_owned(sent))
                     .values(
                         status=SENT,
                         sent_at=now,
@@ -323,10 +341,10 @@ class Dispatcher:
                     )
                     .execution_options(synchronize_session=False)
                 )
-            for row_id, message in dead:
+            for row, message in dead:
                 session.execute(
                     update(OutboxRow)
-                    .where(OutboxRow.id == row_id)
+                    .where(_owned([row]))
                     .values(status=DEAD, claimed_until=None, claim_token=None, last_error=message)
                     .execution_options(synchronize_session=False)
                 )
@@ -365,7 +383,7 @@ class Dispatcher:
                 values["attempts"] = OutboxRow.attempts - 1
             session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.id.in_([row.id for row in rows]))
+                .where(_owned(rows))
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
@@ -388,6 +406,13 @@ class Dispatcher:
                 }
             },
         )
+
+
+def _owned(rows: Sequence[Claimed]) -> ColumnElement[bool]:
+    """The given rows, as long as the claim that produced them still owns them: a worker whose
+    lease ran out (and whose rows another worker claimed) settles nothing."""
+    tokens = {row.token for row in rows}
+    return and_(OutboxRow.id.in_([row.id for row in rows]), OutboxRow.claim_token.in_(tokens))
 
 
 def pending_count(session: Session) -> int:

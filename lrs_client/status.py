@@ -9,6 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from lrs_client.tables import DEAD, PENDING, SENT, Destination, OutboxRow, utcnow
+from lrs_client.transport import redact_url
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,7 @@ def status(session: Session) -> list[DestinationStatus]:
         out.append(
             DestinationStatus(
                 name=destination.name,
-                endpoint=destination.endpoint,
+                endpoint=redact_url(destination.endpoint),  # status is shown: no password
                 xapi_version=destination.xapi_version,
                 enabled=destination.enabled,
                 pending=figures.get(PENDING, (0, None))[0],
@@ -73,12 +74,42 @@ def status(session: Session) -> list[DestinationStatus]:
     return out
 
 
-def dead_letters(session: Session, destination: str | None = None) -> list[OutboxRow]:
-    """The dead rows (with the LRS's message in ``last_error``), oldest first."""
-    query = select(OutboxRow).where(OutboxRow.status == DEAD).order_by(OutboxRow.id)
+@dataclass(frozen=True)
+class DeadLetter:
+    """A statement the LRS refused, and why."""
+
+    outbox_id: int
+    statement_id: str
+    destination: str
+    created_at: datetime  # when the statement was queued
+    attempts: int
+    message: str  # the LRS's own words
+
+
+def dead_letters(
+    session: Session, destination: str | None = None, limit: int | None = None
+) -> list[DeadLetter]:
+    """The dead rows (with the LRS's message), newest first, at most ``limit`` of them."""
+    query = (
+        select(OutboxRow, Destination.name)
+        .join(Destination, Destination.id == OutboxRow.destination_id)
+        .where(OutboxRow.status == DEAD)
+        .order_by(OutboxRow.id.desc())
+        .limit(limit)
+    )
     if destination is not None:
-        query = query.join(Destination).where(Destination.name == destination)
-    return list(session.scalars(query))
+        query = query.where(Destination.name == destination)
+    return [
+        DeadLetter(
+            outbox_id=row.id,
+            statement_id=row.statement_id,
+            destination=name,
+            created_at=row.created_at,
+            attempts=row.attempts,
+            message=row.last_error or "",
+        )
+        for row, name in session.execute(query).all()
+    ]
 
 
 def retry_dead(session: Session, destination: str | None = None) -> int:

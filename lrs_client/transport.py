@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable, Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 
@@ -37,6 +37,7 @@ class Transport:
         timeouts: tuple[float, float] = DEFAULT_TIMEOUTS,
     ) -> None:
         self.endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"
+        self.shown = redact_url(self.endpoint)  # the endpoint as messages show it
         self.xapi_version = xapi_version
         self.timeouts = timeouts
         self.session = requests.Session()
@@ -60,7 +61,7 @@ class Transport:
             versions = None
         if not isinstance(versions, list):
             raise LrsConfigError(
-                f"{self.endpoint}about did not answer like an xAPI LRS "
+                f"{self.shown}about did not answer like an xAPI LRS "
                 f"(HTTP {response.status_code}, {_excerpt(response)}). Check the LRS URL.",
             )
         return [str(v) for v in versions]
@@ -71,7 +72,7 @@ class Transport:
         versions = self.about()
         if not any(v == self.xapi_version or v.startswith(self.xapi_version) for v in versions):
             raise LrsConfigError(
-                f"The LRS at {self.endpoint} does not speak xAPI {self.xapi_version} "
+                f"The LRS at {self.shown} does not speak xAPI {self.xapi_version} "
                 f"(it answered {', '.join(versions) or 'no version'}). "
                 "Change the destination's xAPI version.",
                 kind="version",
@@ -84,7 +85,7 @@ class Transport:
         """POST a batch. ``payloads`` are statements already serialised as JSON objects, so a
         batch is joined, not re-encoded. Success includes the LRS answering "already stored"
         (200 with ids, or 204 with an empty body for an all-duplicate batch)."""
-        body = "[" + ",".join(payloads) + "]"
+        body = "[" + ",".join(self._versioned(payload) for payload in payloads) + "]"
         self._call("POST", self.endpoint + "statements", data=body.encode("utf-8"))
 
     def put_statement(self, statement_id: str, payload: str) -> None:
@@ -93,8 +94,21 @@ class Transport:
             "PUT",
             self.endpoint + "statements",
             params={"statementId": statement_id},
-            data=payload.encode("utf-8"),
+            data=self._versioned(payload).encode("utf-8"),
         )
+
+    def get_statement(self, statement_id: str) -> dict[str, Any] | None:
+        """The statement the LRS holds under ``statement_id``, or None (404)."""
+        response = self._call(
+            "GET", self.endpoint + "statements", params={"statementId": statement_id}, ok=(404,)
+        )
+        if response.status_code == 404:
+            return None
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        return body if isinstance(body, dict) else None
 
     def get_statements(
         self, params: Mapping[str, Any] | None = None, more: str | None = None
@@ -108,37 +122,63 @@ class Transport:
             body: dict[str, Any] = response.json()
         except ValueError as exc:
             raise LrsRejectedError(
-                f"The LRS at {self.endpoint} answered a query with something that is not JSON",
+                f"The LRS at {self.shown} answered a query with something that is not JSON",
                 response.status_code,
             ) from exc
         return body
 
     # --- plumbing -------------------------------------------------------------------------
 
-    def _call(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+    def _versioned(self, payload: str) -> str:
+        """The statement with this LRS's xAPI version: the outbox keeps one payload for every
+        destination, and a strict 1.0.3 LRS refuses ``"version": "2.0.0"`` (and vice versa).
+        The text is kept as is when it already says the right version (the usual case)."""
+        statement = json.loads(payload)
+        if not isinstance(statement, dict) or statement.get("version") in (None, self.xapi_version):
+            return payload
+        statement["version"] = self.xapi_version
+        return json.dumps(statement, separators=(",", ":"), ensure_ascii=False)
+
+    def _call(
+        self, method: str, url: str, ok: tuple[int, ...] = (), **kwargs: Any
+    ) -> requests.Response:
         if "data" in kwargs:
             kwargs.setdefault("headers", {})["Content-Type"] = "application/json"
         try:
             response = self.session.request(method, url, timeout=self.timeouts, **kwargs)
         except requests.exceptions.ConnectTimeout as exc:
             raise LrsUnreachableError(
-                f"Cannot reach the LRS at {self.endpoint} (no connection within "
+                f"Cannot reach the LRS at {self.shown} (no connection within "
                 f"{self.timeouts[0]:g} s). Check the LRS URL and the network."
             ) from exc
         except requests.exceptions.ReadTimeout as exc:
             raise LrsUnreachableError(
-                f"The LRS at {self.endpoint} accepted the connection but did not answer within "
+                f"The LRS at {self.shown} accepted the connection but did not answer within "
                 f"{self.timeouts[1]:g} s."
             ) from exc
         except requests.exceptions.ConnectionError as exc:
             reason = "connection refused" if "refused" in str(exc).lower() else "connection failed"
             raise LrsUnreachableError(
-                f"Cannot reach the LRS at {self.endpoint} ({reason}). Check the LRS URL."
+                f"Cannot reach the LRS at {self.shown} ({reason}). Check the LRS URL."
             ) from exc
         except requests.exceptions.RequestException as exc:
-            raise LrsUnreachableError(f"Cannot talk to the LRS at {self.endpoint}: {exc}") from exc
-        _raise_for_status(response, self.endpoint, self.xapi_version)
+            raise LrsUnreachableError(
+                f"Cannot talk to the LRS at {self.shown}: {type(exc).__name__}"
+            ) from exc
+        if response.status_code not in ok:
+            _raise_for_status(response, self.shown, self.xapi_version)
         return response
+
+
+def redact_url(url: str) -> str:
+    """``url`` with any password in it replaced, for messages, logs and `lrs status`."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username or ''}:***@{parts.hostname or ''}"
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _raise_for_status(response: requests.Response, endpoint: str, version: str) -> None:
@@ -154,8 +194,8 @@ def _raise_for_status(response: requests.Response, endpoint: str, version: str) 
         )
     if status == 404:
         raise LrsConfigError(
-            f"Nothing answers xAPI at {response.url} (404). Check the LRS URL: it must be the "
-            "xAPI base URL (the one that ends before 'statements').",
+            f"Nothing answers xAPI at {redact_url(response.url)} (404). Check the LRS URL: it "
+            "must be the xAPI base URL (the one that ends before 'statements').",
             kind="url",
         )
     if status == 429 or status >= 500:

@@ -158,3 +158,94 @@ def answering_lrs(
     finally:
         server.shutdown()
         server.server_close()
+
+
+@contextmanager
+def conflicting_lrs(held: dict[str, Any]) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
+    """A stand-in LRS that already holds ``held`` under its id and answers 409 to every POST
+    and PUT, as ADL's LRS does even for a duplicate of the same content (the local strict LRS
+    answers 204 there). GET statementId returns ``held`` with what an LRS adds. Yields its
+    endpoint and the (method, headers, body) of each request."""
+    seen: list[tuple[str, Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, body: Any) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            seen.append(("GET", self.path))
+            if "statementId=" + held["id"] in self.path:
+                stored = dict(held, stored="2026-11-23T10:00:01.000Z", version="1.0.3")
+                stored["timestamp"] = "2026-11-23T10:00:00.000Z"  # reformatted, same instant
+                self._send(200, stored)
+            elif self.path.endswith("/about"):
+                self._send(200, {"version": ["1.0.3"]})
+            elif "statementId=" in self.path:
+                self._send(404, {"message": "no such statement"})
+            else:
+                self._send(200, {"statements": [], "more": ""})
+
+        def _conflict(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            seen.append((self.command, json.loads(self.rfile.read(length))))
+            self._send(409, {"message": "Conflict: statement id already used"})
+
+        do_POST = do_PUT = _conflict  # noqa: N815
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/xAPI/", seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@contextmanager
+def recording_lrs() -> Iterator[tuple[str, list[tuple[str, dict[str, str], Any]]]]:
+    """A stand-in LRS of any xAPI version that stores nothing and answers 200 to every POST:
+    it records (method, headers, JSON body) so a test can see what was sent."""
+    seen: list[tuple[str, dict[str, str], Any]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _send(self, status: int, body: Any) -> None:
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:
+            seen.append(("GET", dict(self.headers), None))
+            if self.path.endswith("/about"):
+                self._send(200, {"version": ["1.0.3", "2.0.0"]})
+            else:
+                self._send(200, {"statements": [], "more": ""})
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length))
+            seen.append(("POST", dict(self.headers), body))
+            self._send(200, [statement["id"] for statement in body])
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/xAPI/", seen
+    finally:
+        server.shutdown()
+        server.server_close()
