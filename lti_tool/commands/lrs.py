@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from lrs_client.dispatcher import Dispatcher, pending_count
 from lrs_client.errors import LrsConfigError, LrsError, LrsUnreachableError
 from lrs_client.outbox import disable_destination, save_destination
+from lrs_client.status import dead_letters
 from lrs_client.status import retry_dead as revive_dead
 from lrs_client.status import status as outbox_status
 from lrs_client.tables import Destination
@@ -121,6 +122,32 @@ def flush(batch_size: int | None) -> None:
     if error:
         raise click.ClickException(f"Delivery stopped: {error} ({left} still pending)")
     click.echo(f"Done: {total - left} statements handled, {left} pending.")
+
+
+@cli.command("dead")
+@click.option("--destination", help="Only this LRS (default: all).")
+@click.option(
+    "--limit", type=click.IntRange(1), default=20, show_default=True, help="Newest first."
+)
+def dead(destination: str | None, limit: int) -> None:
+    """List the statements an LRS refused, with the LRS's own message."""
+    try:
+        with session_factory()() as session:
+            letters = dead_letters(session, destination, limit)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(
+            f"Cannot use the database ({type(exc).__name__}). Run `peerloop db upgrade` first."
+        ) from exc
+    if not letters:
+        click.echo("No dead statements" + (f" for {destination!r}." if destination else "."))
+        return
+    for letter in letters:
+        when = letter.created_at.isoformat(timespec="seconds")
+        click.echo(
+            f"{letter.statement_id}  {letter.destination}  queued {when}  "
+            f"attempts {letter.attempts}\n  {letter.message}"
+        )
+    click.echo("`peerloop lrs retry-dead` queues them again once the cause is fixed.")
 
 
 @cli.command("retry-dead")

@@ -126,3 +126,38 @@ def test_a_second_destination_gets_its_own_copy(
     assert runner.invoke(lrs_cli, args=["flush"]).exit_code == 0
     output = runner.invoke(lrs_cli, args=["status"]).output
     assert output.count("pending 0   sent 1   dead 0") == 2
+
+
+def test_dead_lists_refused_statements_with_the_lrs_message(
+    make_lrs_app: Callable[..., Flask], lrs: LearningLockerProcess
+) -> None:
+    statements = [make_statement() for _ in range(4)]
+    statements[1]["verb"] = {"id": "not an IRI"}
+    statements[3]["verb"] = {"id": "still not an IRI"}
+    app = make_lrs_app(lrs_url=lrs.endpoint)
+    runner = app.test_cli_runner()
+    assert "No dead statements." in runner.invoke(lrs_cli, args=["dead"]).output
+    _record(app, statements)
+    assert runner.invoke(lrs_cli, args=["flush"]).exit_code == 0
+    listed = runner.invoke(lrs_cli, args=["dead"])
+    assert listed.exit_code == 0, listed.output
+    assert statements[1]["id"] in listed.output and statements[3]["id"] in listed.output
+    assert statements[0]["id"] not in listed.output
+    assert "default  queued 20" in listed.output and "verb.id" in listed.output  # LRS's words
+    newest = runner.invoke(lrs_cli, args=["dead", "--destination", "default", "--limit", "1"])
+    assert statements[3]["id"] in newest.output and statements[1]["id"] not in newest.output
+    other = runner.invoke(lrs_cli, args=["dead", "--destination", "research"])
+    assert "No dead statements for 'research'." in other.output
+    assert runner.invoke(lrs_cli, args=["dead", "--limit", "0"]).exit_code == 2
+
+
+def test_status_and_ping_never_print_a_password(make_lrs_app: Callable[..., Flask]) -> None:
+    url = f"http://key:url-s3cret@127.0.0.1:{free_port()}/xAPI/"
+    app = make_lrs_app(lrs_url=url, lrs_password="setting-s3cret")
+    runner = app.test_cli_runner()
+    _record(app, [make_statement()])
+    outputs = [runner.invoke(lrs_cli, args=[command]).output for command in ("ping", "flush")]
+    outputs.append(runner.invoke(lrs_cli, args=["status"]).output)
+    assert "last error" in outputs[-1] and "key:***@127.0.0.1" in outputs[-1]
+    for output in outputs:
+        assert "s3cret" not in output
