@@ -184,8 +184,12 @@ def canvas_configuration(base_url: str) -> dict[str, Any]:
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    """(scheme, host, port); a URL that does not parse (bad port, bracket) matches nothing."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return "", "", None
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
