@@ -226,6 +226,31 @@ def _request(
     timeout: float,
     json_body: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """The JSON object the platform answers ``method url`` with; DynamicRegistrationError
+    (in words for the LMS administrator) for no answer, an error status or an unreadable body."""
+    host = urlsplit(url).netloc
+    response = _send(method, url, what=what, token=token, timeout=timeout, json_body=json_body)
+    with response:
+        text = _read_text(response, host, what)
+    body = _parse_json(text)
+    if not isinstance(body, dict):
+        raise DynamicRegistrationError(
+            f"Your LMS at {host} sent a {what} Peerloop cannot read (it is not a JSON object). "
+            "Check that the registration URL points to an LTI 1.3 platform.",
+            code="registration_platform_malformed",
+        )
+    return body
+
+
+def _send(
+    method: str,
+    url: str,
+    *,
+    what: str,
+    token: str | None,
+    timeout: float,
+    json_body: dict[str, Any] | None,
+) -> requests.Response:
     headers = {"Accept": "application/json"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
@@ -254,46 +279,44 @@ def _request(
             "registration again from your LMS.",
             code="registration_platform_unreachable",
         ) from exc
-    with response:
-        try:
-            raw = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
-        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise DynamicRegistrationError(
-                f"Your LMS at {host} stopped answering while sending its {what}. "
-                "Start the registration again from your LMS.",
-                code="registration_platform_unreachable",
-            ) from exc
-        text = raw.decode(response.encoding or "utf-8", errors="replace")
-        if response.status_code in (401, 403):
-            raise DynamicRegistrationError(
-                f"Your LMS refused the request for its {what}: the registration token was "
-                "refused (it may have expired or been used already) — start the "
-                "registration again from your LMS.",
-                status=400,
-                code="registration_token_refused",
-            )
-        if response.status_code >= 400:
-            detail = _platform_text(text)
-            said = f" It said: “{detail}”." if detail else ""
-            raise DynamicRegistrationError(
-                f"Your LMS at {host} answered the {what} request with error "
-                f"{response.status_code}.{said} Check the LMS's LTI settings, then start the "
-                "registration again from your LMS.",
-                code="registration_platform_refused",
-            )
-        if len(raw) > MAX_RESPONSE_BYTES:
-            raise DynamicRegistrationError(
-                f"Your LMS at {host} sent a {what} larger than Peerloop accepts.",
-                code="registration_platform_malformed",
-            )
-    body = _parse_json(text)
-    if not isinstance(body, dict):
+    return response
+
+
+def _read_text(response: requests.Response, host: str, what: str) -> str:
+    """The body as text, at most ``MAX_RESPONSE_BYTES``; an error status or a cut-off body
+    becomes a DynamicRegistrationError."""
+    try:
+        raw = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
+    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
         raise DynamicRegistrationError(
-            f"Your LMS at {host} sent a {what} Peerloop cannot read (it is not a JSON object). "
-            "Check that the registration URL points to an LTI 1.3 platform.",
+            f"Your LMS at {host} stopped answering while sending its {what}. "
+            "Start the registration again from your LMS.",
+            code="registration_platform_unreachable",
+        ) from exc
+    text = raw.decode(response.encoding or "utf-8", errors="replace")
+    if response.status_code in (401, 403):
+        raise DynamicRegistrationError(
+            f"Your LMS refused the request for its {what}: the registration token was "
+            "refused (it may have expired or been used already) — start the "
+            "registration again from your LMS.",
+            status=400,
+            code="registration_token_refused",
+        )
+    if response.status_code >= 400:
+        detail = _platform_text(text)
+        said = f" It said: “{detail}”." if detail else ""
+        raise DynamicRegistrationError(
+            f"Your LMS at {host} answered the {what} request with error "
+            f"{response.status_code}.{said} Check the LMS's LTI settings, then start the "
+            "registration again from your LMS.",
+            code="registration_platform_refused",
+        )
+    if len(raw) > MAX_RESPONSE_BYTES:
+        raise DynamicRegistrationError(
+            f"Your LMS at {host} sent a {what} larger than Peerloop accepts.",
             code="registration_platform_malformed",
         )
-    return body
+    return text
 
 
 def _string(value: Any) -> str | None:
@@ -383,43 +406,13 @@ def register(
     ``allow_loopback_http`` admits http://localhost platforms (development, tests); a
     production server refuses them so a registration link cannot aim it at local services.
     """
-    if not (openid_configuration or "").strip():
-        raise DynamicRegistrationError(
-            "This page must be opened by your LMS's “register a tool” step: the "
-            "openid_configuration parameter is missing. In your LMS, register a new LTI "
-            f"tool and give it the URL {base_url}/lti/register.",
-            status=400,
-            code="registration_missing_parameter",
-        )
-    try:
-        config_url = registrations.check_url(
-            openid_configuration,
-            "openid_configuration URL",
-            allow_loopback_http=allow_loopback_http,
-        )
-    except registrations.RegistrationError as exc:
-        raise DynamicRegistrationError(
-            exc.message, status=400, code="registration_bad_parameter"
-        ) from exc
+    config_url = _configuration_url(openid_configuration, base_url, allow_loopback_http)
     token = (registration_token or "").strip() or None
-
     config = read_platform_configuration(
         config_url,
         _request("GET", config_url, what="OpenID configuration", token=token, timeout=timeout),
     )
-    try:
-        for value, label in (
-            (config.authorization_endpoint, "authorization_endpoint"),
-            (config.token_endpoint, "token_endpoint"),
-            (config.jwks_uri, "jwks_uri"),
-            (config.registration_endpoint, "registration_endpoint"),
-        ):
-            registrations.check_url(value, label, allow_loopback_http=allow_loopback_http)
-    except registrations.RegistrationError as exc:
-        raise DynamicRegistrationError(
-            f"Your LMS's OpenID configuration is not usable: {exc.message}",
-            code="registration_platform_malformed",
-        ) from exc
+    _check_endpoints(config, allow_loopback_http)
     registration_url = config.registration_endpoint
     answer = _request(
         "POST",
@@ -448,6 +441,42 @@ def register(
         scopes=list(scopes),
     )
     return RegistrationOutcome(platform, deployment_id, scopes, config.product_family_code)
+
+
+def _configuration_url(value: str | None, base_url: str, allow_loopback_http: bool) -> str:
+    """The ``openid_configuration`` parameter, checked; a 400 that says what to do if bad."""
+    if not (value or "").strip():
+        raise DynamicRegistrationError(
+            "This page must be opened by your LMS's “register a tool” step: the "
+            "openid_configuration parameter is missing. In your LMS, register a new LTI "
+            f"tool and give it the URL {base_url}/lti/register.",
+            status=400,
+            code="registration_missing_parameter",
+        )
+    try:
+        return registrations.check_url(
+            value, "openid_configuration URL", allow_loopback_http=allow_loopback_http
+        )
+    except registrations.RegistrationError as exc:
+        raise DynamicRegistrationError(
+            exc.message, status=400, code="registration_bad_parameter"
+        ) from exc
+
+
+def _check_endpoints(config: PlatformConfiguration, allow_loopback_http: bool) -> None:
+    try:
+        for value, label in (
+            (config.authorization_endpoint, "authorization_endpoint"),
+            (config.token_endpoint, "token_endpoint"),
+            (config.jwks_uri, "jwks_uri"),
+            (config.registration_endpoint, "registration_endpoint"),
+        ):
+            registrations.check_url(value, label, allow_loopback_http=allow_loopback_http)
+    except registrations.RegistrationError as exc:
+        raise DynamicRegistrationError(
+            f"Your LMS's OpenID configuration is not usable: {exc.message}",
+            code="registration_platform_malformed",
+        ) from exc
 
 
 def _store(
