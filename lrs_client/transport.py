@@ -69,8 +69,18 @@ class Transport:
     def check(self) -> list[str]:
         """Prove the LRS answers, speaks our version and accepts our credentials. Returns the
         versions it announced; raises a ``LrsError`` with an operator's message otherwise."""
-        versions = self.about()
-        if not any(v == self.xapi_version or v.startswith(self.xapi_version) for v in versions):
+        versions: list[str] | None
+        try:
+            versions = self.about()
+        except LrsConfigError as error:
+            if error.kind != "url":
+                raise
+            # Some LRSs lack the about resource xAPI requires (Ralph 5.1 answers 404): the
+            # version cannot be verified, and the statements read below proves the URL.
+            versions = None
+        if versions is not None and not any(
+            v == self.xapi_version or v.startswith(self.xapi_version) for v in versions
+        ):
             raise LrsConfigError(
                 f"The LRS at {self.shown} does not speak xAPI {self.xapi_version} "
                 f"(it answered {', '.join(versions) or 'no version'}). "
@@ -79,7 +89,7 @@ class Transport:
             )
         # about is public; a one-statement read proves the credentials.
         self._call("GET", self.endpoint + "statements", params={"limit": 1})
-        return versions
+        return versions or []
 
     def post_statements(self, payloads: Iterable[str]) -> None:
         """POST a batch. ``payloads`` are statements already serialised as JSON objects, so a
