@@ -42,6 +42,9 @@ class DispatchConfig:
     backoff_base: float = 1.0  # first retry after ~1 s, doubling per consecutive failure…
     backoff_max: float = 300.0  # …up to 5 minutes
     idle_seconds: float = 1.0  # how often an idle worker looks for new rows
+    # Settle and claim on a helper thread while the next batch is on the wire. Off: the same
+    # work in line (simpler to reason about; the benchmark's --no-pipeline measures the cost).
+    pipeline: bool = True
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,8 @@ class Dispatcher:
 
     def _deliver_and_prefetch(self, destination: Destination, rows: list[Claimed]) -> None:
         # Prefetch only while the destination is healthy and the batch was full.
-        if destination.id in self._checked and len(rows) == self.config.batch_size:
+        full = len(rows) == self.config.batch_size
+        if self.config.pipeline and full and destination.id in self._checked:
             self._next = (destination, self._background.submit(self._claim, destination.id))
         self._deliver(destination, rows)
 
@@ -271,7 +275,10 @@ class Dispatcher:
                 destination.id, rows, error, maybe_sent=isinstance(error, LrsUnreachableError)
             )
             return
-        self._settles.append(self._background.submit(self._settle, destination.id, rows))
+        if self.config.pipeline:
+            self._settles.append(self._background.submit(self._settle, destination.id, rows))
+        else:
+            self._settle(destination.id, rows)
 
     def _isolate(self, destination: Destination, transport: Transport, rows: list[Claimed]) -> None:
         """The batch was refused: PUT each statement alone so only the bad ones are parked."""

@@ -5,7 +5,15 @@
 2. Cost of ``enqueue`` inside a request's transaction on PostgreSQL (target < 1 ms).
 3. A backlog drained by a ``peerloop lrs worker`` process: its peak RSS (target < 150 MB).
 
-Sizes are flags, so CI can run a small version: --statements 500 --enqueues 200 --backlog 2000.
+Needs the local PostgreSQL and the strict LRS in tools/lrs/ (as the tests do). Sizes are flags:
+the defaults are the full run for a quiet machine (several minutes); --quick is a small one
+(under a minute) that proves the benchmark works, not a figure to quote. --no-pipeline runs
+the dispatcher without its settle-and-claim helper thread, to see what the thread buys.
+
+Examples:
+  python -m tests.bench.bench_lrs --quick
+  python -m tests.bench.bench_lrs --statements 5000 --rounds 3 --backlog 0
+  python -m tests.bench.bench_lrs --no-pipeline --backlog 0
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import delete, func, insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from lrs_client.dispatcher import DispatchConfig, Dispatcher
@@ -95,10 +103,10 @@ def bulk_enqueue(sessions: sessionmaker[Session], destination_id: int, count: in
 
 
 def dispatcher_rate(
-    sessions: sessionmaker[Session], destination_id: int, count: int, batch: int
+    sessions: sessionmaker[Session], destination_id: int, count: int, batch: int, pipeline: bool
 ) -> float:
     bulk_enqueue(sessions, destination_id, count)
-    dispatcher = Dispatcher(sessions, DispatchConfig(batch_size=batch))
+    dispatcher = Dispatcher(sessions, DispatchConfig(batch_size=batch, pipeline=pipeline))
     start = time.perf_counter()
     while dispatcher.run_once():
         pass
@@ -189,13 +197,28 @@ def backlog_rss(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--statements", type=int, default=5000, help="for the throughput run")
-    parser.add_argument("--batch-size", type=int, default=100)
-    parser.add_argument("--rounds", type=int, default=2, help="alternating throughput runs")
-    parser.add_argument("--enqueues", type=int, default=2000, help="for the enqueue cost")
-    parser.add_argument("--backlog", type=int, default=200_000, help="0 skips the backlog run")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.bench.bench_lrs",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    size = parser.add_argument
+    size("--statements", type=int, default=5000, help="statements per throughput run (%(default)s)")
+    size("--batch-size", type=int, default=100, help="statements per POST (%(default)s)")
+    size("--rounds", type=int, default=2, help="direct/dispatcher run pairs (%(default)s)")
+    size("--enqueues", type=int, default=2000, help="enqueue() calls timed (%(default)s)")
+    size("--backlog", type=int, default=200_000, help="worker backlog; 0 skips it (%(default)s)")
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="a small run: --statements 500 --rounds 1 --enqueues 200 --backlog 2000",
+    )
+    parser.add_argument(
+        "--no-pipeline", action="store_true", help="dispatcher without its helper thread"
+    )
     args = parser.parse_args()
+    if args.quick:
+        args.statements, args.rounds, args.enqueues, args.backlog = 500, 1, 200, 2000
 
     database = PostgresDatabase()
     engine = make_engine(database.url)
@@ -215,12 +238,16 @@ def main() -> None:
             lrs.restart()
             directs.append(direct_rate(lrs, n, b))
             lrs.restart()
-            delivered.append(dispatcher_rate(sessions, destination_id, n, b))
+            delivered.append(dispatcher_rate(sessions, destination_id, n, b, not args.no_pipeline))
             stored = len(lrs.all_statements())
             if stored != n:
                 print(f"  warning: the LRS holds {stored} statements, expected {n}")
         direct, dispatched = sum(directs) / len(directs), sum(delivered) / len(delivered)
-        print(f"throughput ({n} statements, batch {b}, PostgreSQL outbox, {args.rounds} rounds):")
+        pipelined = "without" if args.no_pipeline else "with"
+        print(
+            f"throughput ({n} statements, batch {b}, PostgreSQL outbox, {args.rounds} rounds, "
+            f"{pipelined} pipelining):"
+        )
         print(f"  LRS ingestion posted directly: {direct:.0f} st/s  {[round(x) for x in directs]}")
         print(
             f"  dispatcher delivery:           {dispatched:.0f} st/s  "
@@ -238,7 +265,7 @@ def main() -> None:
         if args.backlog:
             lrs.restart()
             with sessions.begin() as session:
-                session.execute(OutboxRow.__table__.delete())
+                session.execute(delete(OutboxRow))
             backlog_rss(database.url, lrs, sessions, destination_id, args.backlog, b)
     finally:
         lrs.stop()
