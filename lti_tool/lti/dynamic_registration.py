@@ -14,12 +14,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import requests
-import urllib3
 from sqlalchemy.orm import Session
 
 from lti_tool.errors import UserFacingError
 from lti_tool.logs import log_event
 from lti_tool.lti import registrations
+from lti_tool.lti.http_read import read_at_most
 from lti_tool.models import Platform
 
 LOGIN_PATH = "/lti/login"
@@ -286,8 +286,8 @@ def _read_text(response: requests.Response, host: str, what: str) -> str:
     """The body as text, at most ``MAX_RESPONSE_BYTES``; an error status or a cut-off body
     becomes a DynamicRegistrationError."""
     try:
-        raw = response.raw.read(MAX_RESPONSE_BYTES + 1, decode_content=True)
-    except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
+        raw = read_at_most(response, MAX_RESPONSE_BYTES)
+    except requests.RequestException as exc:
         raise DynamicRegistrationError(
             f"Your LMS at {host} stopped answering while sending its {what}. "
             "Start the registration again from your LMS.",

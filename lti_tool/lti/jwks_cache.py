@@ -10,6 +10,7 @@ timeout.
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import requests
@@ -18,6 +19,7 @@ from jwt.exceptions import PyJWKError
 
 from lti_tool.logs import log_event
 from lti_tool.lti.errors import InvalidLaunchMessageError, PlatformUnreachableError
+from lti_tool.lti.http_read import read_at_most
 from lti_tool.lti.launch_state import LaunchStore
 
 #: How long a fetched key set is trusted without refetching.
@@ -35,11 +37,14 @@ def _cache_key(url: str) -> str:
 def fetch_jwks(url: str, timeout: float) -> dict[str, Any]:
     """GET the key set at ``url``; PlatformUnreachableError if that fails or it is not a JWKS."""
     try:
-        response = requests.get(url, timeout=timeout, headers={"Accept": "application/json"})
-        response.raise_for_status()
-        if len(response.content) > MAX_JWKS_BYTES:
-            raise ValueError("response too large")
-        data = response.json()
+        with requests.get(
+            url, timeout=timeout, headers={"Accept": "application/json"}, stream=True
+        ) as response:
+            response.raise_for_status()
+            raw = read_at_most(response, MAX_JWKS_BYTES)
+        if len(raw) > MAX_JWKS_BYTES:
+            raise ValueError(f"the answer is larger than {MAX_JWKS_BYTES // 1024} KB")
+        data = json.loads(raw)
     except (requests.RequestException, ValueError) as exc:
         log_event("jwks_fetch_failed", url=url, error=str(exc))
         raise PlatformUnreachableError(
