@@ -60,9 +60,11 @@ def init_app(app: Flask) -> None:
         return _render(error.status, error.title, error.message, error.hint)
 
     @app.errorhandler(HTTPException)
-    def _http(error: HTTPException) -> tuple[str, int]:
+    def _http(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]]:
         status = error.code or 500
-        return _render(status, error.name, error.description or error.name)
+        # Keep what the status needs (Allow on a 405, WWW-Authenticate on a 401), not the type.
+        headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        return (*_render(status, error.name, error.description or error.name), headers)
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> tuple[str, int]:
