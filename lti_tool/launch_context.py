@@ -99,7 +99,14 @@ def read_token(token: str) -> LaunchContext:
             "This page could not confirm who you are. Open the activity again from your LMS.",
             code="launch_token_invalid",
         ) from exc
-    return LaunchContext.from_dict(data)
+    try:
+        return LaunchContext.from_dict(data)
+    except (TypeError, ValueError) as exc:
+        # Signed by us but not today's shape: a token issued by an older release.
+        raise LaunchTokenError(
+            "This page could not confirm who you are. Open the activity again from your LMS.",
+            code="launch_token_misshapen",
+        ) from exc
 
 
 def token_from_request() -> str | None:
