@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import errors, security, web
+from lti_tool import errors, input_guard, security, web
 from lti_tool.config import Settings
 from lti_tool.logs import configure_logging
 
@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         )
     web.init_app(app, settings)
     errors.init_app(app)
+    input_guard.init_app(app)  # no NUL reaches a view (PostgreSQL text cannot hold one)
     security.init_app(app)  # CSP frame-ancestors, nosniff, referrer policy
     importlib.import_module("lti_tool.lrs").init_app(app)  # LRS destinations + dev worker
     for name in BLUEPRINTS:
