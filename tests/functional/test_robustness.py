@@ -1,0 +1,247 @@
+"""No input gets a 500 or a stack trace, on any route, with any method.
+
+Every rule of ``app.url_map`` is sent a fixed list of nasty requests, then hypothesis-made
+garbage (path values, query strings, form and JSON bodies, wrong content types, oversized
+bodies, NUL and non-UTF-8 bytes, launch tokens good, expired, forged and misshapen, in ``lt``
+and in ``Authorization: Bearer``). Whatever was sent, the answer is below 500, an HTML error
+page has ``role="alert"`` and no traceback, and a JSON endpoint's success is JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+from sqlalchemy.orm import Session
+
+from lti_tool.config import Settings
+from tests.conftest import make_settings
+from tests.support.robustness import NOWHERE, Seeded, assert_sane, seed
+
+METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Calls out (AGS, NRPS, registration) go to a refusing loopback port; fail them fast."""
+    return make_settings(database_url, http_timeout_seconds=2)
+
+
+@pytest.fixture
+def seeded(app: Flask, db_session: Session) -> Seeded:
+    return seed(app, db_session)
+
+
+def _rules(app: Flask) -> list[str]:
+    return sorted({rule.rule for rule in app.url_map.iter_rules()})
+
+
+def _path(rule: str, value: str) -> str:
+    """The rule with every ``<converter:name>`` replaced by ``value`` (already quoted)."""
+    out, rest = "", rule
+    while "<" in rest:
+        head, _, tail = rest.partition("<")
+        out += head + value
+        rest = tail.partition(">")[2]
+    return out + rest
+
+
+def _tokens(seeded: Seeded) -> list[str]:
+    return [
+        seeded.staff,
+        seeded.staff_deep_linking,
+        seeded.learner,
+        seeded.other_platform_staff,
+        seeded.expired,
+        seeded.forged,
+        seeded.misshapen,
+        "not-a-token",
+        seeded.staff[:-3] + "AAA",  # tampered signature
+        "x" * 5000,
+    ]
+
+
+def _fields(token: str, value: str) -> dict[str, str]:
+    """Every form field any route reads, set to ``value`` (the token as ``lt``)."""
+    return {
+        "lt": token,
+        "iss": value,
+        "login_hint": value,
+        "target_link_uri": value,
+        "client_id": value,
+        "lti_message_hint": value,
+        "lti_deployment_id": value,
+        "lti_storage_target": value,
+        "state": value,
+        "id_token": value,
+        "error": value,
+        "error_description": value,
+        "storage_state": value,
+        "storage_nonce": value,
+        "title": value,
+        "prompt": value,
+        "user_id": value,
+        "score": value,
+        "event": value,
+        "placement": value,
+        "openid_configuration": value,
+        "registration_token": value,
+        "sync": value,
+    }
+
+
+NASTY_VALUES = (
+    "\x00",
+    "a\x00b",
+    "\ufffd\ud7ff",
+    "x" * 100_000,
+    "' OR 1=1 --",
+    "<script>alert(1)</script>",
+    "nan",
+    "-1e309",
+    "https://lms.robust.test",
+    f"{NOWHERE}/openid",
+    "initialized",
+    "p" * 32,
+)
+
+PATH_VALUES = ("%00", "%FF%FE", "a" * 3000, "..%2F..%2Fetc%2Fpasswd", "p" * 32, "q" * 32, "%20")
+
+
+def _nasty_requests(seeded: Seeded) -> list[tuple[str, dict[str, Any]]]:
+    """(label, client.open keyword arguments) for the fixed list of bad requests."""
+    cases: list[tuple[str, dict[str, Any]]] = [
+        ("nothing", {}),
+        ("NUL query", {"query_string": "lt=%00&iss=%00&login_hint=%00&sync=%00"}),
+        ("non-UTF-8 query", {"query_string": "lt=%FF%FE&iss=%FF&login_hint=%C3%28"}),
+        (
+            "raw non-UTF-8 form",
+            {"data": b"lt=\xff\xfe&title=\xc3\x28&iss=\x00", "content_type": FORM},
+        ),
+        ("JSON body", {"json": {"lt": seeded.staff, "title": [1], "score": {"a": None}}}),
+        ("JSON that is not", {"data": b'{"lt": ', "content_type": "application/json"}),
+        ("multipart without boundary", {"data": b"--x\r\n", "content_type": "multipart/form-data"}),
+        ("oversized form", {"data": b"lt=" + b"x" * (2 * 1024 * 1024 + 10), "content_type": FORM}),
+        (
+            "oversized other",
+            {"data": b"\x00" * (2 * 1024 * 1024 + 10), "content_type": "text/plain"},
+        ),
+        ("bearer garbage", {"headers": {"Authorization": "Bearer \xff\xfe garbage"}}),
+        ("bearer empty", {"headers": {"Authorization": "Bearer "}}),
+        ("basic auth", {"headers": {"Authorization": "Basic Zm9vOmJhcg=="}}),
+    ]
+    for token in _tokens(seeded):
+        label = token[:12]
+        cases.append((f"bearer {label}", {"headers": {"Authorization": f"Bearer {token}"}}))
+        cases.append((f"lt query {label}", {"query_string": {"lt": token}}))
+        for value in NASTY_VALUES:
+            cases.append(
+                (
+                    f"form {label} {value[:12]!r}",
+                    {"data": _fields(token, value), "content_type": FORM},
+                )
+            )
+    return cases
+
+
+def test_every_route_and_method_survives_the_nasty_list(
+    app: Flask, client: FlaskClient, seeded: Seeded
+) -> None:
+    cases = _nasty_requests(seeded)
+    for rule in _rules(app):
+        for method in METHODS:
+            for value in PATH_VALUES if "<" in rule else ("",):
+                path = _path(rule, value)
+                response = client.open(path, method=method)
+                assert_sane(response, rule, f"{method} {path[:80]}")
+        allowed = next(r for r in app.url_map.iter_rules() if r.rule == rule).methods or set()
+        for method in sorted(allowed - {"HEAD", "OPTIONS"}):
+            path = _path(rule, seeded.placement_key)
+            for label, kwargs in cases:
+                response = client.open(path, method=method, **kwargs)
+                assert_sane(response, rule, f"{method} {label}")
+
+
+def test_method_not_allowed_says_which_are(client: FlaskClient) -> None:
+    """A 405 is an error page that keeps the Allow header the HTTP spec requires."""
+    response = client.put("/lti/launch")
+    assert response.status_code == 405
+    assert 'role="alert"' in response.get_data(as_text=True)
+    assert set(response.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+
+
+def test_a_token_signed_with_our_key_but_of_another_shape_is_refused(
+    client: FlaskClient, seeded: Seeded
+) -> None:
+    """A token from an older release (other fields) is a 401 that says to reopen the page."""
+    response = client.get(
+        f"/placements/{seeded.placement_key}", query_string={"lt": seeded.misshapen}
+    )
+    assert response.status_code == 401
+    assert "Open the activity again from your LMS" in response.get_data(as_text=True)
+
+
+# --- generated garbage ------------------------------------------------------------------------
+
+_text = st.text(max_size=60) | st.sampled_from(NASTY_VALUES[:3])
+_query = st.dictionaries(st.sampled_from(sorted(_fields("", ""))), _text, max_size=5)
+_raw = st.binary(max_size=300)
+
+
+@st.composite
+def _request(draw: st.DrawFn, rules: list[str], tokens: list[str]) -> dict[str, Any]:
+    rule = draw(st.sampled_from(rules))
+    path_value = quote(draw(st.text(min_size=1, max_size=40)), safe="")
+    token = draw(st.sampled_from(tokens) | _text)
+    kwargs: dict[str, Any] = {
+        "path": _path(rule, path_value),
+        "method": draw(st.sampled_from(METHODS)),
+        "query_string": draw(_query | _raw.map(lambda b: quote(b, safe="=&"))),
+    }
+    body = draw(st.sampled_from(["none", "form", "json", "raw", "big"]))
+    fields = draw(_query)
+    if draw(st.booleans()):
+        fields["lt"] = token
+    else:
+        # No CR/LF: HTTP cannot carry them in a header, so no client can send them.
+        header = f"Bearer {token}".encode().decode("latin-1")
+        kwargs["headers"] = {"Authorization": header.replace("\r", "").replace("\n", "")}
+    if body == "form":
+        kwargs["data"] = fields
+        kwargs["content_type"] = FORM
+    elif body == "json":
+        kwargs["json"] = draw(st.recursive(st.none() | st.integers() | _text, st.lists))
+    elif body == "raw":
+        kwargs["data"] = draw(_raw)
+        kwargs["content_type"] = draw(
+            st.sampled_from([FORM, "application/json", "multipart/form-data", "text/plain", "\x7f"])
+        )
+    elif body == "big":
+        kwargs["data"] = b"a=" + b"\xff" * (2 * 1024 * 1024)
+        kwargs["content_type"] = FORM
+    return {"rule": rule, **kwargs}
+
+
+def test_generated_garbage_never_gets_a_server_error(
+    app: Flask, client: FlaskClient, seeded: Seeded
+) -> None:
+    @hypothesis_settings(
+        max_examples=200,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(request=_request(_rules(app), _tokens(seeded)))
+    def check(request: dict[str, Any]) -> None:
+        rule = request.pop("rule")
+        response = client.open(**request)
+        assert_sane(response, rule, f"{request['method']} {str(request)[:300]}")
+
+    check()
