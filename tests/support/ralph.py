@@ -41,12 +41,17 @@ def write_credentials(app_dir: Path) -> Path:
         [
             _ralph(),
             "auth",
-            "--username", USERNAME,
-            "--password", PASSWORD,
-            "--scope", "all",
-            "--agent-ifi-account", AUTHORITY_NAME, AUTHORITY_HOME_PAGE,
+            "--username",
+            USERNAME,
+            "--password",
+            PASSWORD,
+            "--scope",
+            "all",
+            "--agent-ifi-account",
+            AUTHORITY_NAME,
+            AUTHORITY_HOME_PAGE,
             "--write-to-disk",
-        ],  # fmt: skip
+        ],
         # The command imports Ralph's API, which fails unless a backend it has is named.
         env={**os.environ, "RALPH_APP_DIR": str(app_dir), "RALPH_RUNSERVER_BACKEND": "fs"},
         cwd=app_dir,
@@ -101,10 +106,18 @@ class RalphProcess:
         with self.log_path.open("ab") as log:
             self.proc = subprocess.Popen(
                 [
-                    sys.executable, "-m", "uvicorn", "ralph.api:app",
-                    "--host", "127.0.0.1", "--port", str(self.port),
-                    "--log-level", "warning", "--no-access-log",
-                ],  # fmt: skip
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "ralph.api:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                ],
                 cwd=self.work_dir,
                 env=env,
                 stdout=log,
