@@ -4,6 +4,10 @@ Inside an LMS iframe our cookies are third-party and often blocked, so identity 
 a signed, expiring *launch token* (itsdangerous, keyed by the app's secret) that pages put in
 a hidden form field ``lt``, an ``Authorization: Bearer`` header, or the ``lt`` query parameter
 of in-frame links. The token holds the whole context, so no server-side lookup is needed.
+
+CSRF: every state-changing POST is authorised by this token in the form body or header, which
+a cross-site page cannot read, so it also serves as the CSRF token. Flask-WTF's CSRF would need
+a session cookie, which is third-party (and often blocked) inside an LMS iframe.
 """
 
 from __future__ import annotations

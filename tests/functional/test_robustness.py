@@ -18,9 +18,12 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from lrs_client.tables import OutboxRow
 from lti_tool.config import Settings
+from lti_tool.models import GradeSync, Placement
 from tests.conftest import make_settings
 from tests.support.robustness import NOWHERE, Seeded, assert_sane, seed
 
@@ -245,3 +248,48 @@ def test_generated_garbage_never_gets_a_server_error(
         assert_sane(response, rule, f"{request['method']} {str(request)[:300]}")
 
     check()
+
+
+# --- CSRF: state-changing POSTs need the launch token, never a cookie -------------------------
+
+
+def _counts(session: Session) -> tuple[int, int, int]:
+    session.expire_all()
+    return (
+        session.scalar(select(func.count()).select_from(Placement)) or 0,
+        session.scalar(select(func.count()).select_from(GradeSync)) or 0,
+        session.scalar(select(func.count()).select_from(OutboxRow)) or 0,
+    )
+
+
+def test_state_changing_posts_without_the_right_token_are_refused(
+    client: FlaskClient, seeded: Seeded, db_session: Session
+) -> None:
+    """Without a token, with one for another platform's course, or a learner's where staff is
+    needed: a clear 4xx and nothing written. A cookie alone (what a cross-site form would
+    bring) authorises nothing."""
+    key = seeded.placement_key
+    client.set_cookie("session", "anything-a-browser-would-send")
+    form = {"title": "T", "prompt": "How would you use this?", "user_id": "learner-1"}
+    cases = [
+        ("/deep-linking/placements", None, 401, "must be opened from your LMS"),
+        ("/deep-linking/placements", seeded.learner, 403, "Only instructors"),
+        ("/deep-linking/placements", seeded.staff, 400, "Deep Linking"),
+        ("/deep-linking/placements", seeded.expired, 401, "opened too long ago"),
+        (f"/placements/{key}/test-score", None, 401, "must be opened from your LMS"),
+        (f"/placements/{key}/test-score", seeded.learner, 403, "Only instructors"),
+        (f"/placements/{key}/test-score", seeded.other_platform_staff, 404, "not lead to"),
+        (f"/placements/{key}/test-score", seeded.forged, 401, "could not confirm who you are"),
+        ("/events", None, 401, "must be opened from your LMS"),
+        ("/events", seeded.other_platform_staff, 400, "not the one your LMS opened"),
+    ]
+    before = _counts(db_session)
+    for path, token, status, words in cases:
+        data = {**form, "score": "5", "event": "initialized", "placement": key}
+        if token:
+            data["lt"] = token
+        response = client.post(path, data=data)
+        body = response.get_data(as_text=True)
+        assert response.status_code == status, (path, token and token[:20], body[:500])
+        assert 'role="alert"' in body and words in body, (path, body[:500])
+    assert _counts(db_session) == before
