@@ -17,9 +17,10 @@ from typing import Any
 
 import requests
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lrs_client.tables import Destination
+from lrs_client.tables import Destination, OutboxRow
 from lrs_client.worker import WorkerThread
 from lti_tool.db import make_engine, make_session_factory
 from lti_tool.lrs import record
@@ -108,6 +109,7 @@ class HoldingProxy:
         self.hold.set()
         self.forwarded = threading.Event()
         self.release = threading.Event()
+        self.answer_when_released = False  # else a held POST is never answered at all
         self.posted_ids: list[str] = []
         proxy = self
 
@@ -127,7 +129,8 @@ class HoldingProxy:
                 if self.command == "POST" and proxy.hold.is_set():
                     proxy.forwarded.set()
                     proxy.release.wait(60)
-                    return
+                    if not proxy.answer_when_released:
+                        return
                 self.send_response(answer.status_code)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(answer.content)))
@@ -208,6 +211,40 @@ def test_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(
     assert sorted(stored) == sorted(s["id"] for s in statements)
     assert len(proxy.posted_ids) > 60  # the killed batch really was sent twice…
     assert len(set(stored)) == len(stored) == 60  # …and the ids kept the LRS free of doubles
+
+
+def test_sigterm_mid_batch_finishes_the_batch_then_stops(
+    database_url: str, private_lrs: LearningLockerProcess
+) -> None:
+    proxy = HoldingProxy(private_lrs.endpoint)
+    proxy.answer_when_released = True
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    try:
+        with worker_process(database_url, proxy.endpoint) as worker:
+            wait_until(lambda: _destination_count(sessions) == 1, what="the worker to start")
+            enqueue_many(sessions, [make_statement() for _ in range(60)])
+            assert proxy.forwarded.wait(30), "the worker never posted"
+            worker.send_signal(signal.SIGTERM)  # while the first batch awaits its answer
+            proxy.release.set()
+            assert worker.wait(20) == 0
+            output = worker.stdout.read().decode() if worker.stdout else ""
+        with sessions() as session:
+            rows = session.scalars(select(OutboxRow)).all()
+    finally:
+        proxy.close()
+        engine.dispose()
+    sent = {row.statement_id for row in rows if row.status == "sent"}
+    assert len(sent) == 20 and len(rows) == 60
+    assert {row.status for row in rows} == {"sent", "pending"}
+    assert sent == {s["id"] for s in private_lrs.all_statements()}
+    assert all(row.claim_token is None and row.claimed_until is None for row in rows)
+    assert "LRS worker stopped." in output and "Traceback" not in output
+
+
+def _destination_count(sessions: sessionmaker[Session]) -> int:
+    with sessions() as session:
+        return session.query(Destination).count()
 
 
 def test_development_server_runs_the_dispatcher_thread(
