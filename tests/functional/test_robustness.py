@@ -108,6 +108,7 @@ NASTY_VALUES = (
     "' OR 1=1 --",
     "<script>alert(1)</script>",
     "nan",
+    "5",
     "-1e309",
     "https://lms.robust.test",
     f"{NOWHERE}/openid",
