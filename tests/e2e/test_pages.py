@@ -3,6 +3,7 @@ of errors, and on a phone 375 px wide."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,36 @@ def test_picker_mistake_is_announced_and_tied_to_its_field(
     expect(frame.get_by_label("Prompt")).to_have_value(PROMPT)
     a11y.assert_accessible(tool_frame(page, sandbox))
     a11y.screenshot(page, tmp_path, "picker-error")
+
+    # The summary's entry is a link to the field: following it puts the cursor there.
+    frame.get_by_role("alert").get_by_role("link", name="Give the activity a title.").click()
+    expect(title).to_be_focused()
+    # The prompt, fine, keeps its hint as its description and is not marked invalid.
+    prompt = frame.get_by_label("Prompt")
+    expect(prompt).not_to_have_attribute("aria-invalid", "true")
+    expect(prompt).to_have_accessible_description(re.compile("An open question works best"))
+
+
+@one_database
+def test_picker_with_both_fields_blank_lists_both_in_order(
+    allowed_context: BrowserContext, sandbox: Sandbox
+) -> None:
+    """Both mistakes in the summary, in the form's order, each field described by its own."""
+    page = allowed_context.new_page()
+    frame = open_picker(page, sandbox)
+    frame.get_by_role("button", name="Add to the course").click()
+
+    summary = frame.get_by_role("alert")
+    expect(summary.get_by_role("link")).to_have_text(
+        ["Give the activity a title.", "Write the question learners will answer."]
+    )
+    prompt = frame.get_by_label("Prompt")
+    expect(prompt).to_have_attribute("aria-invalid", "true")
+    expect(prompt).to_have_accessible_description(
+        re.compile("^Write the question learners will answer. An open question")
+    )
+    summary.get_by_role("link", name="Write the question learners will answer.").click()
+    expect(prompt).to_be_focused()
 
 
 @one_database
