@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from lrs_client.errors import LrsConfigError
 from lrs_client.query import query
 from lrs_client.transport import Transport
 from tests.functional.lrs_ralph.statements import AT, class_statements
@@ -124,3 +125,34 @@ def test_query_since_on_ralph_returns_the_later_half_of_the_class(
     assert len(later) == len(statements) // 2
     assert _ids(query(transport, since=since, page_size=25)) == _ids(later)
     assert list(query(transport, since=AT + timedelta(days=1), page_size=25)) == []
+
+
+def test_check_accepts_ralph_without_an_about_resource(
+    ralph_with_class: tuple[RalphProcess, list[dict[str, Any]]],
+) -> None:
+    """Ralph answers 404 to ``about``; the statements read is the check (no versions known)."""
+    ralph = ralph_with_class[0]
+    assert ralph.get("about").status_code == 404
+    client = Transport(ralph.endpoint, USERNAME, PASSWORD, timeouts=(2, 10))
+    try:
+        assert client.check() == []
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize(
+    ("path", "password", "kind"),
+    [("xAPI/", "not-the-password", "credentials"), ("elsewhere/", PASSWORD, "url")],
+)
+def test_check_still_refuses_wrong_credentials_and_urls_on_ralph(
+    ralph_with_class: tuple[RalphProcess, list[dict[str, Any]]], path: str, password: str, kind: str
+) -> None:
+    ralph = ralph_with_class[0]
+    endpoint = f"http://127.0.0.1:{ralph.port}/{path}"
+    client = Transport(endpoint, USERNAME, password, timeouts=(2, 10))
+    try:
+        with pytest.raises(LrsConfigError) as refused:
+            client.check()
+    finally:
+        client.close()
+    assert refused.value.kind == kind
