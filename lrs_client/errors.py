@@ -6,9 +6,6 @@ from __future__ import annotations
 class LrsError(Exception):
     """Base of every delivery or query failure. ``str(error)`` is the operator's message."""
 
-    #: Whether trying again later may succeed (outage, overload) or not (bad configuration).
-    retryable: bool = True
-
 
 class LrsUnreachableError(LrsError):
     """No HTTP answer: connection refused, DNS failure, TLS failure or a timeout."""
@@ -29,8 +26,6 @@ class LrsConfigError(LrsError):
     ``kind`` says which: "url", "credentials", "version" (or "" when unknown), so a caller can
     point at the right setting."""
 
-    retryable = False
-
     def __init__(self, message: str, kind: str = "") -> None:
         super().__init__(message)
         self.kind = kind
@@ -38,8 +33,6 @@ class LrsConfigError(LrsError):
 
 class LrsRejectedError(LrsError):
     """The LRS refused the statement(s) themselves (400, 409, 413…), with its own message."""
-
-    retryable = False
 
     def __init__(self, message: str, status: int) -> None:
         super().__init__(message)
