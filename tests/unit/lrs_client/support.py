@@ -125,32 +125,31 @@ def silent_lrs() -> Iterator[SilentLrs]:
         server.close()
 
 
+class _JsonHandler(BaseHTTPRequestHandler):
+    """A stand-in LRS's request handler: JSON answers, no access log."""
+
+    def send_json(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def read_json(self) -> Any:
+        data = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        return json.loads(data) if data else None
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
 @contextmanager
-def answering_lrs(
-    status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
-) -> Iterator[str]:
-    """A stand-in LRS answering every request with one status: for 401/503/429, which the
-    local strict LRS (it accepts any credentials and never overloads) cannot produce."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def _answer(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
-            data = json.dumps(body or {"message": "stand-in answer"}).encode()
-            self.send_response(status)
-            for key, value in (headers or {}).items():
-                self.send_header(key, value)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        do_GET = do_POST = do_PUT = _answer  # noqa: N815
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+def _serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve ``handler`` on a loopback port; yields the xAPI endpoint."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -161,53 +160,53 @@ def answering_lrs(
 
 
 @contextmanager
+def answering_lrs(
+    status: int, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A stand-in LRS answering every request with one status: for 401/503/429, which the
+    local strict LRS (it accepts any credentials and never overloads) cannot produce."""
+
+    class Handler(_JsonHandler):
+        def _answer(self) -> None:
+            self.read_json()
+            self.send_json(status, body or {"message": "stand-in answer"}, headers)
+
+        do_GET = do_POST = do_PUT = _answer  # noqa: N815
+
+    with _serve(Handler) as endpoint:
+        yield endpoint
+
+
+@contextmanager
 def conflicting_lrs(held: dict[str, Any]) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
     """A stand-in LRS that already holds ``held`` under its id and answers 409 to every POST
     and PUT, as ADL's LRS does even for a duplicate of the same content (the local strict LRS
     answers 204 there). GET statementId returns ``held`` with what an LRS adds. Yields its
-    endpoint and the (method, headers, body) of each request."""
+    endpoint and the (method, path or body) of each request."""
     seen: list[tuple[str, Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(_JsonHandler):
         def do_GET(self) -> None:
             seen.append(("GET", self.path))
             if "statementId=" + held["id"] in self.path:
                 stored = dict(held, stored="2026-11-23T10:00:01.000Z", version="1.0.3")
                 stored["timestamp"] = "2026-11-23T10:00:00.000Z"  # reformatted, same instant
-                self._send(200, stored)
+                self.send_json(200, stored)
             elif self.path.endswith("/about"):
-                self._send(200, {"version": ["1.0.3"]})
+                self.send_json(200, {"version": ["1.0.3"]})
             elif "statementId=" in self.path:
-                self._send(404, {"message": "no such statement"})
+                self.send_json(404, {"message": "no such statement"})
             else:
-                self._send(200, {"statements": [], "more": ""})
+                self.send_json(200, {"statements": [], "more": ""})
 
         def _conflict(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            seen.append((self.command, json.loads(self.rfile.read(length))))
-            self._send(409, {"message": "Conflict: statement id already used"})
+            seen.append((self.command, self.read_json()))
+            self.send_json(409, {"message": "Conflict: statement id already used"})
 
         do_POST = do_PUT = _conflict  # noqa: N815
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/xAPI/", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serve(Handler) as endpoint:
+        yield endpoint, seen
 
 
 @contextmanager
@@ -216,36 +215,18 @@ def recording_lrs() -> Iterator[tuple[str, list[tuple[str, dict[str, str], Any]]
     it records (method, headers, JSON body) so a test can see what was sent."""
     seen: list[tuple[str, dict[str, str], Any]] = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def _send(self, status: int, body: Any) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
+    class Handler(_JsonHandler):
         def do_GET(self) -> None:
             seen.append(("GET", dict(self.headers), None))
             if self.path.endswith("/about"):
-                self._send(200, {"version": ["1.0.3", "2.0.0"]})
+                self.send_json(200, {"version": ["1.0.3", "2.0.0"]})
             else:
-                self._send(200, {"statements": [], "more": ""})
+                self.send_json(200, {"statements": [], "more": ""})
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length))
+            body = self.read_json()
             seen.append(("POST", dict(self.headers), body))
-            self._send(200, [statement["id"] for statement in body])
+            self.send_json(200, [statement["id"] for statement in body])
 
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}/xAPI/", seen
-    finally:
-        server.shutdown()
-        server.server_close()
+    with _serve(Handler) as endpoint:
+        yield endpoint, seen

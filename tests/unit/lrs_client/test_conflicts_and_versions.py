@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -157,16 +156,3 @@ def test_transport_errors_never_show_the_password() -> None:
     transport.close()
     assert "s3cret" not in str(caught.value) and "pw-9f2" not in str(caught.value)
     assert "key:***@127.0.0.1" in str(caught.value)
-
-
-def test_without_pipelining_every_batch_is_delivered_and_settled(
-    sessions: sessionmaker[Session], lrs: LearningLockerProcess
-) -> None:
-    add_destination(sessions, lrs.endpoint)
-    registration = str(uuid.uuid4())
-    statements = [make_statement(registration) for _ in range(120)]
-    enqueue_many(sessions, statements)
-    dispatcher = Dispatcher(sessions, replace(FAST, pipeline=False))
-    drain(dispatcher, sessions)
-    assert counts(sessions) == {"sent": 120}
-    assert len(lrs.all_statements(registration=registration)) == 120

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import threading
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,14 +40,15 @@ def _destination(sessions: sessionmaker[Session], name: str = "default") -> Dest
         return found
 
 
+@pytest.mark.parametrize("pipeline", [True, False], ids=["pipelined", "in-line"])
 def test_batches_are_delivered_and_marked_sent(
-    sessions: sessionmaker[Session], lrs: LearningLockerProcess
+    sessions: sessionmaker[Session], lrs: LearningLockerProcess, pipeline: bool
 ) -> None:
     add_destination(sessions, lrs.endpoint)
     registration = str(uuid.uuid4())
     statements = [make_statement(registration) for _ in range(120)]
     enqueue_many(sessions, statements)
-    dispatcher = Dispatcher(sessions, FAST)
+    dispatcher = Dispatcher(sessions, replace(FAST, pipeline=pipeline))
     drain(dispatcher, sessions)
     assert counts(sessions) == {"sent": 120}
     assert sorted(_ids_on(lrs, registration)) == sorted(s["id"] for s in statements)
