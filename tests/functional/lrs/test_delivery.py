@@ -110,6 +110,8 @@ class HoldingProxy:
         self.forwarded = threading.Event()
         self.release = threading.Event()
         self.answer_when_released = False  # else a held POST is never answered at all
+        self.posts_before_hold = 0  # POSTs answered normally before the one held
+        self.posts = 0
         self.posted_ids: list[str] = []
         proxy = self
 
@@ -126,7 +128,10 @@ class HoldingProxy:
                     proxy.posted_ids.extend(
                         s["id"] for s in (sent if isinstance(sent, list) else [sent])
                     )
-                if self.command == "POST" and proxy.hold.is_set():
+                if self.command == "POST":
+                    proxy.posts += 1
+                held = proxy.posts > proxy.posts_before_hold
+                if self.command == "POST" and proxy.hold.is_set() and held:
                     proxy.forwarded.set()
                     proxy.release.wait(60)
                     if not proxy.answer_when_released:
@@ -218,6 +223,8 @@ def test_sigterm_mid_batch_finishes_the_batch_then_stops(
 ) -> None:
     proxy = HoldingProxy(private_lrs.endpoint)
     proxy.answer_when_released = True
+    # Hold the second batch: by then the worker has checked the LRS and prefetched the third.
+    proxy.posts_before_hold = 1
     engine = make_engine(database_url)
     sessions = make_session_factory(engine)
     try:
@@ -225,7 +232,7 @@ def test_sigterm_mid_batch_finishes_the_batch_then_stops(
             wait_until(lambda: _destination_count(sessions) == 1, what="the worker to start")
             enqueue_many(sessions, [make_statement() for _ in range(60)])
             assert proxy.forwarded.wait(30), "the worker never posted"
-            worker.send_signal(signal.SIGTERM)  # while the first batch awaits its answer
+            worker.send_signal(signal.SIGTERM)  # while the second batch awaits its answer
             proxy.release.set()
             assert worker.wait(20) == 0
             output = worker.stdout.read().decode() if worker.stdout else ""
@@ -235,10 +242,12 @@ def test_sigterm_mid_batch_finishes_the_batch_then_stops(
         proxy.close()
         engine.dispose()
     sent = {row.statement_id for row in rows if row.status == "sent"}
-    assert len(sent) == 20 and len(rows) == 60
+    assert len(sent) == 40 and len(rows) == 60
     assert {row.status for row in rows} == {"sent", "pending"}
     assert sent == {s["id"] for s in private_lrs.all_statements()}
+    # The prefetched third batch went back unclaimed, its claim not counted as an attempt.
     assert all(row.claim_token is None and row.claimed_until is None for row in rows)
+    assert all(row.attempts == 0 for row in rows if row.status == "pending")
     assert "LRS worker stopped." in output and "Traceback" not in output
 
 
