@@ -41,9 +41,67 @@ _SMALL_TARGETS_JS = """
        + `${Math.round(box.height)}px high`)
 """
 
+# Text contrast (WCAG 1.4.3): every visible element with text of its own against the first
+# opaque background behind it; 4.5:1, or 3:1 for large text (24px, or 18.66px bold).
+_LOW_CONTRAST_JS = """
+() => {
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+  };
+  const background = (el) => {
+    for (let node = el; node; node = node.parentElement) {
+      const c = rgb(getComputedStyle(node).backgroundColor);
+      if (c.length === 3 || c[3] === 1) return c;
+    }
+    return [255, 255, 255];
+  };
+  const problems = [];
+  for (const el of document.body.querySelectorAll('*')) {
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !(el.offsetWidth || el.offsetHeight)) continue;
+    const style = getComputedStyle(el);
+    const [a, b] = [lum(rgb(style.color)), lum(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight, 10) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < needed)
+      problems.push(`<${el.tagName.toLowerCase()} class="${el.className}"> ${ratio.toFixed(2)}:1`);
+  }
+  return problems;
+}
+"""
+
+
+# What the keyboard focus looks like on the focused element: its outline, if any.
+_FOCUS_JS = """
+() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const style = getComputedStyle(el);
+  return {what: `<${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}>`,
+          outline: style.outlineStyle === 'none' ? 0 : parseFloat(style.outlineWidth)};
+}
+"""
+
+
+def _assert_focus_visible(page: Page, target: Page | Frame) -> None:
+    """Tabbing from the heading, each control shows a clear (2px or more) focus outline."""
+    target.locator("h1").click()
+    seen: list[str] = []
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        focused = target.evaluate(_FOCUS_JS)
+        if focused is None or focused["what"] in seen:
+            break  # focus left the page (or the frame), or came round again
+        seen.append(focused["what"])
+        assert focused["outline"] >= 2, f"{focused['what']} on {target.url}: no focus outline"
+
 
 def _look(page: Page, target: Page | Frame, directory: Path, name: str) -> None:
-    """At both widths: accessible, no sideways scrolling, thumb-sized controls; screenshot."""
+    """At both widths: accessible, no sideways scrolling, thumb-sized controls, readable
+    contrast, a visible keyboard focus; a screenshot of each."""
     for label, size in (("phone", PHONE), ("laptop", LAPTOP)):
         page.set_viewport_size(size)  # type: ignore[arg-type]
         a11y.assert_accessible(target)
@@ -51,6 +109,9 @@ def _look(page: Page, target: Page | Frame, directory: Path, name: str) -> None:
         a11y.assert_touch_friendly(target)
         small: list[str] = target.evaluate(_SMALL_TARGETS_JS)
         assert not small, f"tap targets under 44px on {target.url}: {small}"
+        faint: list[str] = target.evaluate(_LOW_CONTRAST_JS)
+        assert not faint, f"text below WCAG AA contrast on {target.url}: {faint}"
+        _assert_focus_visible(page, target)
         a11y.screenshot(page, directory, f"{name}-{label}")
 
 
@@ -61,6 +122,12 @@ def test_home_and_error_pages(
     page.goto(f"{live_app.url}/")
     expect(page).to_have_title("Peerloop")
     _look(page, page, tmp_path, "home")
+    # The contrast check itself sees faint text (#999 on white is 2.8:1).
+    page.evaluate(
+        "document.querySelector('main').insertAdjacentHTML('beforeend',"
+        " '<p class=faint style=\"color:#999\">faint</p>')"
+    )
+    assert page.evaluate(_LOW_CONTRAST_JS) == ['<p class="faint"> 2.85:1']
 
     response = page.goto(f"{live_app.url}/lti/login")
     assert response is not None and response.status == 400
