@@ -142,6 +142,7 @@ def test_a_worker_whose_lease_ran_out_settles_nothing(sessions: sessionmaker[Ses
     [
         ("https://key:s3cret@lrs.example/xAPI/", "https://key:***@lrs.example/xAPI/"),
         ("http://key:s3cret@127.0.0.1:8080/x/", "http://key:***@127.0.0.1:8080/x/"),
+        ("http://key:s3cret@[::1]:8080/x/", "http://key:***@[::1]:8080/x/"),
         ("https://lrs.example/xAPI/", "https://lrs.example/xAPI/"),
     ],
 )
