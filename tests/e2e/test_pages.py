@@ -37,6 +37,10 @@ def test_picker_mistake_is_announced_and_tied_to_its_field(
     a11y.assert_accessible(tool_frame(page, sandbox))
     a11y.screenshot(page, tmp_path, "picker-error")
 
+    # Seen as well as heard: the message and the field's border in the error red.
+    error_red = "rgb(179, 38, 30)"
+    expect(frame.locator("#title-error")).to_have_css("color", error_red)
+    expect(title).to_have_css("border-top-color", error_red)
     # The summary's entry is a link to the field: following it puts the cursor there.
     frame.get_by_role("alert").get_by_role("link", name="Give the activity a title.").click()
     expect(title).to_be_focused()
