@@ -96,4 +96,3 @@ class Prompt:
     id: str | int
     text: str
     title: str | None = None
-
