@@ -14,6 +14,7 @@ import logging
 import random
 import secrets
 import threading
+import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -284,7 +285,13 @@ class Dispatcher:
         """The batch was refused: PUT each statement alone so only the bad ones are parked."""
         sent: list[Claimed] = []
         dead: list[tuple[Claimed, str]] = []
+        renewed = -float("inf")  # monotonic time of the last lease renewal
         for index, row in enumerate(rows):
+            # One request at a time may outlast the lease (a slow LRS, many statements):
+            # renew it so another worker does not claim and re-send the batch meanwhile.
+            if time.monotonic() - renewed > self.config.lease_seconds / 3:
+                self._renew(rows)  # sent ones too: they are settled at the end
+                renewed = time.monotonic()
             try:
                 refusal = self._put_one(transport, row)
             except LrsError as error:
@@ -308,6 +315,16 @@ class Dispatcher:
                         "lrs_message": message,
                     }
                 },
+            )
+
+    def _renew(self, rows: Sequence[Claimed]) -> None:
+        until = utcnow() + timedelta(seconds=self.config.lease_seconds)
+        with self.sessions.begin() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(_owned(rows))
+                .values(claimed_until=until)
+                .execution_options(synchronize_session=False)
             )
 
     @staticmethod

@@ -230,3 +230,30 @@ def recording_lrs() -> Iterator[tuple[str, list[tuple[str, dict[str, str], Any]]
 
     with _serve(Handler) as endpoint:
         yield endpoint, seen
+
+
+@contextmanager
+def slow_isolating_lrs(put_seconds: float) -> Iterator[tuple[str, list[tuple[str, Any]]]]:
+    """A stand-in LRS that refuses every batch (400) and takes ``put_seconds`` to accept each
+    statement PUT alone: a long isolation. Records (method, body) of each POST and PUT."""
+    seen: list[tuple[str, Any]] = []
+
+    class Handler(_JsonHandler):
+        def do_GET(self) -> None:
+            if self.path.endswith("/about"):
+                self.send_json(200, {"version": ["1.0.3"]})
+            else:
+                self.send_json(200, {"statements": [], "more": ""})
+
+        def do_POST(self) -> None:
+            seen.append(("POST", self.read_json()))
+            self.send_json(400, {"message": "one of these is bad"})
+
+        def do_PUT(self) -> None:
+            seen.append(("PUT", self.read_json()))
+            time.sleep(put_seconds)
+            self.send_response(204)
+            self.end_headers()
+
+    with _serve(Handler) as endpoint:
+        yield endpoint, seen

@@ -4,7 +4,9 @@ date, leases that ran out, and passwords kept out of messages."""
 from __future__ import annotations
 
 import json
+import threading
 import uuid
+from dataclasses import replace
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -29,6 +31,7 @@ from tests.unit.lrs_client.support import (
     enqueue_many,
     make_statement,
     recording_lrs,
+    slow_isolating_lrs,
 )
 
 
@@ -157,3 +160,23 @@ def test_transport_errors_never_show_the_password() -> None:
     transport.close()
     assert "s3cret" not in str(caught.value) and "pw-9f2" not in str(caught.value)
     assert "key:***@127.0.0.1" in str(caught.value)
+
+
+def test_a_long_isolation_keeps_its_lease(sessions: sessionmaker[Session]) -> None:
+    """Six PUTs of 0.5 s outlast a 2 s lease: renewed, it keeps a second worker (polling all
+    along) from claiming the batch and posting it again."""
+    config = replace(FAST, lease_seconds=2.0)
+    with slow_isolating_lrs(put_seconds=0.5) as (endpoint, seen):
+        add_destination(sessions, endpoint)
+        enqueue_many(sessions, [make_statement() for _ in range(6)])
+        first, second = Dispatcher(sessions, config), Dispatcher(sessions, config)
+        isolating = threading.Thread(target=first.run_once)
+        isolating.start()
+        while isolating.is_alive():
+            second.run_once()
+            isolating.join(0.05)
+        first.close()
+        second.close()
+    assert counts(sessions) == {"sent": 6}
+    assert [method for method, _ in seen].count("POST") == 1
+    assert [method for method, _ in seen].count("PUT") == 6
