@@ -147,9 +147,7 @@ class AgsClient:
         items: list[LineItem] = []
         pages = 0
         while url and pages < MAX_PAGES:
-            response = self.client.request(
-                "GET", url, scopes=self.scopes, accept=LINEITEMS_MEDIA
-            )
+            response = self.client.request("GET", url, scopes=self.scopes, accept=LINEITEMS_MEDIA)
             body = self.client.json_body(response)
             if not isinstance(body, list):
                 raise PlatformServiceError(

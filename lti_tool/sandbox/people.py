@@ -38,7 +38,11 @@ INSTRUCTOR = Person(
 def _learner(given: str, family: str) -> Person:
     slug = given.lower().replace("é", "e")
     return Person(
-        f"sbx-learner-{slug}", f"{given} {family}", given, family, f"{slug}@sandbox.invalid",
+        f"sbx-learner-{slug}",
+        f"{given} {family}",
+        given,
+        family,
+        f"{slug}@sandbox.invalid",
         "Learner",
     )
 

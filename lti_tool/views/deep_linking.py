@@ -36,8 +36,7 @@ def create_placement(launch: LaunchContext, launch_token: str) -> tuple[str, int
     """Create the placement and post the signed response back to the platform."""
     if launch.message_type != DEEP_LINKING_REQUEST:
         raise UserFacingError(
-            "Activities can only be added from the LMS's “add external tool” (Deep Linking) "
-            "page.",
+            "Activities can only be added from the LMS's “add external tool” (Deep Linking) page.",
             code="not_deep_linking",
         )
     title = " ".join(request.form.get("title", "").split())

@@ -57,9 +57,9 @@ def find_placement(launch: LaunchContext, key: str | None = None) -> Placement:
     if key:
         placement = db().scalars(query.where(Placement.key == key)).first()
     elif launch.resource_link_id:
-        placement = db().scalars(
-            query.where(Placement.resource_link_id == launch.resource_link_id)
-        ).first()
+        placement = (
+            db().scalars(query.where(Placement.resource_link_id == launch.resource_link_id)).first()
+        )
     if placement is None:
         raise PlacementNotFoundError(
             "This link does not lead to a Peerloop activity. An instructor can add one with "

@@ -292,8 +292,13 @@ def test_incomplete_openid_configuration_names_what_is_missing(
 
 @pytest.mark.parametrize(
     "issuer",
-    ["https://evil.example.com", "http://127.0.0.2", "https://127.0.0.1",
-     "http://127.0.0.1:port", "http://[::1"],
+    [
+        "https://evil.example.com",
+        "http://127.0.0.2",
+        "https://127.0.0.1",
+        "http://127.0.0.1:port",
+        "http://[::1",
+    ],
     ids=["other-host", "other-loopback-host", "other-scheme", "bad-port", "bad-ipv6"],
 )
 def test_issuer_not_on_the_configuration_origin_is_a_400(

@@ -82,8 +82,12 @@ class Forms(HTMLParser):
         values = {key: value or "" for key, value in attrs}
         if tag == "form":
             self.forms.append(
-                {"action": values.get("action", ""), "method": values.get("method", "get"),
-                 "id": values.get("id", ""), "fields": {}}
+                {
+                    "action": values.get("action", ""),
+                    "method": values.get("method", "get"),
+                    "id": values.get("id", ""),
+                    "fields": {},
+                }
             )
         elif tag in ("input", "textarea", "select") and self.forms and values.get("name"):
             if values.get("type") in ("checkbox", "radio") and "checked" not in values:

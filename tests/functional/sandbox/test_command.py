@@ -22,9 +22,7 @@ PEERLOOP = str(Path(sys.executable).parent / "peerloop")
 
 def test_it_refuses_to_run_in_production(database_url: str) -> None:
     app = create_app(make_settings(database_url, env="production"))
-    result = app.test_cli_runner().invoke(
-        main, args=["sandbox", "run", "--port", str(free_port())]
-    )
+    result = app.test_cli_runner().invoke(main, args=["sandbox", "run", "--port", str(free_port())])
     assert result.exit_code == 1
     assert "does not run with PEERLOOP_ENV=production" in result.output
     assert "Traceback" not in result.output
@@ -40,12 +38,23 @@ def test_run_registers_the_sandbox_once_and_serves_it(database_url: str, tmp_pat
         "PEERLOOP_SECRET_KEY": "test-secret",
         "PEERLOOP_LRS_WORKER_THREAD": "false",
     }
-    args = [PEERLOOP, "sandbox", "run", "--port", str(port),
-            "--database", f"sqlite:///{tmp_path}/sandbox.sqlite"]
+    args = [
+        PEERLOOP,
+        "sandbox",
+        "run",
+        "--port",
+        str(port),
+        "--database",
+        f"sqlite:///{tmp_path}/sandbox.sqlite",
+    ]
     outputs = []
     for _ in range(2):  # the second start finds the registration and keeps it
         process = subprocess.Popen(
-            args, env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            args,
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             text=True,
         )
         try:
@@ -62,7 +71,9 @@ def test_run_registers_the_sandbox_once_and_serves_it(database_url: str, tmp_pat
     with make_session_factory(engine)() as session:
         [platform] = session.scalars(select(Platform)).all()
         assert (platform.issuer, platform.client_id, platform.source) == (
-            f"http://127.0.0.1:{port}", "peerloop-sandbox", "sandbox",
+            f"http://127.0.0.1:{port}",
+            "peerloop-sandbox",
+            "sandbox",
         )
         assert [d.deployment_id for d in platform.deployments] == ["sandbox-deployment-1"]
         assert platform.auth_token_url == f"http://127.0.0.1:{port}/token"

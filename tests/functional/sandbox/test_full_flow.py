@@ -36,8 +36,9 @@ def tool_session(live_app: LiveServer) -> Iterator[Session]:
     session.close()
 
 
-def submit(browser: requests.Session, page: requests.Response, form_id: str | None = None,
-           **values: str) -> requests.Response:
+def submit(
+    browser: requests.Session, page: requests.Response, form_id: str | None = None, **values: str
+) -> requests.Response:
     """Submit a form of ``page`` (the first, or the one with ``form_id``) as a browser does."""
     forms = Forms(page.text).forms
     form = next(f for f in forms if form_id is None or f["id"] == form_id)
@@ -48,8 +49,9 @@ def submit(browser: requests.Session, page: requests.Response, form_id: str | No
     return browser.get(action, params=data, timeout=10)
 
 
-def launch(browser: requests.Session, sandbox: Sandbox, launch_path: str, tool_url: str
-           ) -> requests.Response:
+def launch(
+    browser: requests.Session, sandbox: Sandbox, launch_path: str, tool_url: str
+) -> requests.Response:
     """Open a sandbox launch page, check its tool frame, and follow the new-window login
     (first-party cookies) through the platform's auto-submitting form to the tool."""
     page = browser.get(sandbox.url + launch_path, timeout=10)
@@ -90,7 +92,9 @@ def test_login_launch_deep_linking_score_and_roster(
     placement = tool_session.scalars(select(Placement)).one()
     assert link["custom"] == {"peerloop_placement": placement.key}
     assert (placement.title, placement.prompt, placement.created_by_sub) == (
-        TITLE, PROMPT, people.INSTRUCTOR.user_id,
+        TITLE,
+        PROMPT,
+        people.INSTRUCTOR.user_id,
     )
     assert placement.resource_link_id is None  # not launched yet
 
@@ -105,8 +109,9 @@ def test_login_launch_deep_linking_score_and_roster(
     assert tool_session.get(Placement, placement.id).resource_link_id == f"sbx-link-{link['id']}"
 
     # The instructor opens it: the roster comes from NRPS, a score goes through AGS.
-    staff_page = launch(instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/link/"
-                        f"{link['id']}", tool)
+    staff_page = launch(
+        instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}", tool
+    )
     staff_text = Forms(staff_page.text).text
     for person in people.PEOPLE:
         assert person.name in staff_text
@@ -116,7 +121,9 @@ def test_login_launch_deep_linking_score_and_roster(
     assert "Score sent to the LMS." in Forms(scored.text).text
     [score] = sandbox.store.scores()
     assert (score["user_id"], score["score_given"], score["score_maximum"]) == (
-        LEARNER.user_id, 7.5, 10.0,
+        LEARNER.user_id,
+        7.5,
+        10.0,
     )
     assert (score["activity_progress"], score["grading_progress"]) == ("Completed", "FullyGraded")
     gradebook = Forms(instructor.get(sandbox.url + "/gradebook", timeout=10).text).text
@@ -141,8 +148,9 @@ def test_a_refused_score_is_recorded_and_shown(
     picker = launch(instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/deep-linking", tool)
     submit(instructor, submit(instructor, picker, "picker", title=TITLE, prompt=PROMPT))
     [link] = sandbox.store.links()
-    page = launch(instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}",
-                  tool)
+    page = launch(
+        instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}", tool
+    )
     refused = submit(instructor, page, "test-score", user_id="not-in-this-course", score="5")
     text = Forms(refused.text).text
     assert "The LMS did not take the score" in text

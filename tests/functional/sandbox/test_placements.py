@@ -19,9 +19,13 @@ from tests.functional.sandbox.harness import Forms
 @pytest.fixture
 def platform_id(db_session: Session) -> int:
     platform = add_platform(
-        db_session, issuer="https://lms.example.edu", client_id="c-1",
-        auth_login_url="https://lms.example.edu/auth", auth_token_url="http://127.0.0.1:9/token",
-        key_set_url="https://lms.example.edu/jwks", deployment_ids=("d-1",),
+        db_session,
+        issuer="https://lms.example.edu",
+        client_id="c-1",
+        auth_login_url="https://lms.example.edu/auth",
+        auth_token_url="http://127.0.0.1:9/token",
+        key_set_url="https://lms.example.edu/jwks",
+        deployment_ids=("d-1",),
     )
     db_session.commit()
     return platform.id
@@ -29,9 +33,14 @@ def platform_id(db_session: Session) -> int:
 
 def token(app: Flask, platform_id: int, **fields: Any) -> str:
     values: dict[str, Any] = {
-        "platform_id": platform_id, "issuer": "https://lms.example.edu", "client_id": "c-1",
-        "deployment_id": "d-1", "message_type": "LtiDeepLinkingRequest", "sub": "t-1",
-        "roles": ("Instructor",), "context_id": "course-1",
+        "platform_id": platform_id,
+        "issuer": "https://lms.example.edu",
+        "client_id": "c-1",
+        "deployment_id": "d-1",
+        "message_type": "LtiDeepLinkingRequest",
+        "sub": "t-1",
+        "roles": ("Instructor",),
+        "context_id": "course-1",
         "deep_linking_settings": {"deep_link_return_url": "https://lms.example.edu/dl"},
     } | fields
     with app.test_request_context():
@@ -39,8 +48,9 @@ def token(app: Flask, platform_id: int, **fields: Any) -> str:
 
 
 def placement(db_session: Session, platform_id: int) -> Placement:
-    row = Placement(key="k-1", platform_id=platform_id, deployment_id="d-1", title="T",
-                    prompt="Why?")
+    row = Placement(
+        key="k-1", platform_id=platform_id, deployment_id="d-1", title="T", prompt="Why?"
+    )
     db_session.add(row)
     db_session.commit()
     return row
@@ -49,8 +59,9 @@ def placement(db_session: Session, platform_id: int) -> Placement:
 def test_the_picker_explains_what_is_missing(
     app: Flask, client: FlaskClient, platform_id: int, db_session: Session
 ) -> None:
-    response = client.post("/deep-linking/placements",
-                           data={"lt": token(app, platform_id), "title": " ", "prompt": ""})
+    response = client.post(
+        "/deep-linking/placements", data={"lt": token(app, platform_id), "title": " ", "prompt": ""}
+    )
     assert response.status_code == 400
     page = Forms(response.text)
     assert "Give the activity a title." in page.text
@@ -62,9 +73,10 @@ def test_the_picker_explains_what_is_missing(
 def test_a_placement_answers_with_an_auto_submitting_signed_response(
     app: Flask, client: FlaskClient, platform_id: int, db_session: Session
 ) -> None:
-    response = client.post("/deep-linking/placements",
-                           data={"lt": token(app, platform_id), "title": "Week 1",
-                                 "prompt": "What surprised you?"})
+    response = client.post(
+        "/deep-linking/placements",
+        data={"lt": token(app, platform_id), "title": "Week 1", "prompt": "What surprised you?"},
+    )
     assert response.status_code == 200
     [form] = Forms(response.text).forms
     assert form["action"] == "https://lms.example.edu/dl"
@@ -82,12 +94,17 @@ def test_a_placement_answers_with_an_auto_submitting_signed_response(
     ],
 )
 def test_only_a_staff_deep_linking_launch_may_place(
-    app: Flask, client: FlaskClient, platform_id: int, fields: dict[str, Any], status: int,
+    app: Flask,
+    client: FlaskClient,
+    platform_id: int,
+    fields: dict[str, Any],
+    status: int,
     message: str,
 ) -> None:
-    response = client.post("/deep-linking/placements",
-                           data={"lt": token(app, platform_id, **fields), "title": "T",
-                                 "prompt": "P"})
+    response = client.post(
+        "/deep-linking/placements",
+        data={"lt": token(app, platform_id, **fields), "title": "T", "prompt": "P"},
+    )
     assert response.status_code == status
     assert message in Forms(response.text).text
 
@@ -96,32 +113,46 @@ def test_placement_pages_refuse_unknown_links_and_bad_scores(
     app: Flask, client: FlaskClient, platform_id: int, db_session: Session
 ) -> None:
     placement(db_session, platform_id)
-    lt = token(app, platform_id, message_type="LtiResourceLinkRequest",
-               ags_endpoint={"scope": [], "lineitems": "http://127.0.0.1:9/li"})
+    lt = token(
+        app,
+        platform_id,
+        message_type="LtiResourceLinkRequest",
+        ags_endpoint={"scope": [], "lineitems": "http://127.0.0.1:9/li"},
+    )
     missing = client.get("/placements/nope", query_string={"lt": lt})
     assert missing.status_code == 404
     assert "does not lead to a Peerloop activity" in missing.text
     for score in ("ten", "11", "-1"):
-        bad = client.post("/placements/k-1/test-score",
-                          data={"lt": lt, "user_id": "u-1", "score": score})
+        bad = client.post(
+            "/placements/k-1/test-score", data={"lt": lt, "user_id": "u-1", "score": score}
+        )
         assert bad.status_code == 400 and "from 0 to 10" in bad.text
     no_user = client.post("/placements/k-1/test-score", data={"lt": lt, "score": "5"})
     assert no_user.status_code == 400
     no_ags = token(app, platform_id, message_type="LtiResourceLinkRequest")
-    refused = client.post("/placements/k-1/test-score",
-                          data={"lt": no_ags, "user_id": "u-1", "score": "5"})
+    refused = client.post(
+        "/placements/k-1/test-score", data={"lt": no_ags, "user_id": "u-1", "score": "5"}
+    )
     assert refused.status_code == 400 and "no AGS" in refused.text
     learner = token(app, platform_id, message_type="LtiResourceLinkRequest", roles=("Learner",))
-    assert client.post("/placements/k-1/test-score",
-                       data={"lt": learner, "user_id": "u-1", "score": "5"}).status_code == 403
+    assert (
+        client.post(
+            "/placements/k-1/test-score", data={"lt": learner, "user_id": "u-1", "score": "5"}
+        ).status_code
+        == 403
+    )
 
 
 def test_an_unreachable_roster_is_shown_not_hidden(
     app: Flask, client: FlaskClient, platform_id: int, db_session: Session
 ) -> None:
     placement(db_session, platform_id)
-    lt = token(app, platform_id, message_type="LtiResourceLinkRequest",
-               nrps={"context_memberships_url": "http://127.0.0.1:9/members"})
+    lt = token(
+        app,
+        platform_id,
+        message_type="LtiResourceLinkRequest",
+        nrps={"context_memberships_url": "http://127.0.0.1:9/members"},
+    )
     page = client.get("/placements/k-1", query_string={"lt": lt})
     assert page.status_code == 200
     assert "The course roster could not be loaded:" in Forms(page.text).text

@@ -35,9 +35,14 @@ def session(live_app: LiveServer) -> Iterator[Session]:
 
 def staff_token(app: Flask, sandbox: Sandbox, memberships_url: str) -> str:
     context = LaunchContext(
-        platform_id=sandbox.platform_id, issuer=sandbox.url, client_id="c", deployment_id="d",
-        message_type="LtiResourceLinkRequest", sub=people.INSTRUCTOR.user_id,
-        roles=("Instructor",), context_id=people.COURSE_ID,
+        platform_id=sandbox.platform_id,
+        issuer=sandbox.url,
+        client_id="c",
+        deployment_id="d",
+        message_type="LtiResourceLinkRequest",
+        sub=people.INSTRUCTOR.user_id,
+        roles=("Instructor",),
+        context_id=people.COURSE_ID,
         nrps={"context_memberships_url": memberships_url},
     )
     with app.test_request_context():
@@ -48,8 +53,11 @@ def test_the_roster_is_fetched_once_and_then_shown_from_the_cache(
     live_app: LiveServer, sandbox: Sandbox, session: Session
 ) -> None:
     app: Flask = live_app.app  # type: ignore[attr-defined]
-    session.add(Placement(key="k-1", platform_id=sandbox.platform_id, deployment_id="d",
-                          title="T", prompt="Why?"))
+    session.add(
+        Placement(
+            key="k-1", platform_id=sandbox.platform_id, deployment_id="d", title="T", prompt="Why?"
+        )
+    )
     session.commit()
     url = f"{sandbox.url}/api/courses/{people.COURSE_ID}/memberships"
     client = app.test_client()

@@ -34,8 +34,11 @@ TOOL = "http://127.0.0.1:5000"
 def bare(tmp_path: Path) -> Iterator[FlaskClient]:
     """The sandbox alone (no tool behind it), through Flask's test client: for the requests
     it answers without asking the tool anything."""
-    app = create_sandbox_app(base_url="http://127.0.0.1:5001", tool_url=TOOL,
-                             database_url=f"sqlite:///{tmp_path}/bare.sqlite")
+    app = create_sandbox_app(
+        base_url="http://127.0.0.1:5001",
+        tool_url=TOOL,
+        database_url=f"sqlite:///{tmp_path}/bare.sqlite",
+    )
     yield app.test_client()
     app.extensions["sandbox.store"].dispose()
 
@@ -79,7 +82,8 @@ def test_home_offers_a_launch_for_everyone(bare: FlaskClient) -> None:
 def test_the_key_is_generated_once_and_kept(bare: FlaskClient, tmp_path: Path) -> None:
     first = bare.get("/jwks").get_json()["keys"]
     again = create_sandbox_app(
-        base_url="http://127.0.0.1:5001", tool_url=TOOL,
+        base_url="http://127.0.0.1:5001",
+        tool_url=TOOL,
         database_url=f"sqlite:///{tmp_path}/bare.sqlite",
     )
     assert again.test_client().get("/jwks").get_json()["keys"] == first
@@ -89,8 +93,12 @@ def test_the_key_is_generated_once_and_kept(bare: FlaskClient, tmp_path: Path) -
 
 def test_it_refuses_to_exist_in_production(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError, match="never runs in production"):
-        create_sandbox_app(base_url="http://127.0.0.1:1", tool_url="http://127.0.0.1:2",
-                           database_url=f"sqlite:///{tmp_path}/s.sqlite", production=True)
+        create_sandbox_app(
+            base_url="http://127.0.0.1:1",
+            tool_url="http://127.0.0.1:2",
+            database_url=f"sqlite:///{tmp_path}/s.sqlite",
+            production=True,
+        )
 
 
 @pytest.mark.parametrize(
@@ -101,8 +109,10 @@ def test_it_refuses_to_exist_in_production(tmp_path: Path) -> None:
         ({"client_id": "other"}, "names another client_id"),
         ({"login_hint": "nobody"}, "login_hint names nobody"),
         ({}, "only the instructor can add activities"),  # a learner asking for deep linking
-        ({"login_hint": people.INSTRUCTOR.user_id, "lti_message_hint": "link:99"},
-         "does not exist"),
+        (
+            {"login_hint": people.INSTRUCTOR.user_id, "lti_message_hint": "link:99"},
+            "does not exist",
+        ),
     ],
 )
 def test_auth_requests_it_refuses(
@@ -129,24 +139,34 @@ def test_an_instructor_launch_id_token_is_signed_and_complete(bare: FlaskClient)
     [key] = bare.get("/jwks").get_json()["keys"]
     token = form["fields"]["id_token"]
     assert jwt.get_unverified_header(token)["kid"] == key["kid"]
-    claims = jwt.decode(token, jwt.PyJWK(key).key, algorithms=["RS256"],
-                        audience="peerloop-sandbox")
+    claims = jwt.decode(
+        token, jwt.PyJWK(key).key, algorithms=["RS256"], audience="peerloop-sandbox"
+    )
     assert claims["nonce"] == "n-1"
     assert claims[LTI + "message_type"] == "LtiDeepLinkingRequest"
     assert claims[DL + "deep_linking_settings"]["deep_link_return_url"].endswith(
-        "/deep-linking/return")
+        "/deep-linking/return"
+    )
     assert claims["https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"][
-        "context_memberships_url"].endswith("/api/courses/Sandbox-101/memberships")
+        "context_memberships_url"
+    ].endswith("/api/courses/Sandbox-101/memberships")
 
 
-def _dl_response(sandbox: Sandbox, key: tuple[str, str], items: list[dict[str, object]],
-                 **claims: object) -> str:
+def _dl_response(
+    sandbox: Sandbox, key: tuple[str, str], items: list[dict[str, object]], **claims: object
+) -> str:
     kid, pem = key
     now = int(time.time())
     body = {
-        "iss": "peerloop-sandbox", "aud": sandbox.url, "iat": now, "exp": now + 60,
-        "nonce": "x", LTI + "message_type": "LtiDeepLinkingResponse", LTI + "version": "1.3.0",
-        LTI + "deployment_id": "sandbox-deployment-1", DL + "content_items": items,
+        "iss": "peerloop-sandbox",
+        "aud": sandbox.url,
+        "iat": now,
+        "exp": now + 60,
+        "nonce": "x",
+        LTI + "message_type": "LtiDeepLinkingResponse",
+        LTI + "version": "1.3.0",
+        LTI + "deployment_id": "sandbox-deployment-1",
+        DL + "content_items": items,
     } | claims
     return jwt.encode(body, pem, algorithm="RS256", headers={"kid": kid})
 
@@ -165,8 +185,11 @@ ITEM = {"type": "ltiResourceLink", "url": "http://127.0.0.1:5000/lti/launch", "t
     ],
 )
 def test_deep_linking_responses_it_refuses(
-    sandbox: Sandbox, tool_key: tuple[str, str], item: dict[str, object],
-    claims: dict[str, object], message: str,
+    sandbox: Sandbox,
+    tool_key: tuple[str, str],
+    item: dict[str, object],
+    claims: dict[str, object],
+    message: str,
 ) -> None:
     token = _dl_response(sandbox, tool_key, [item], **claims)
     response = requests.post(sandbox.url + "/deep-linking/return", data={"JWT": token}, timeout=5)
@@ -181,10 +204,15 @@ def test_a_deep_linking_response_signed_by_another_key_is_refused(
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric import rsa
 
-    other = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.NoEncryption(),
-    ).decode()
+    other = (
+        rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
     token = _dl_response(sandbox, (tool_key[0], other), [ITEM])
     response = requests.post(sandbox.url + "/deep-linking/return", data={"JWT": token}, timeout=5)
     assert response.status_code == 400

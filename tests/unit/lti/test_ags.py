@@ -64,8 +64,13 @@ def test_line_items_are_created_found_and_updated(session: Session, sandbox: San
 def test_line_item_list_follows_next_pages(session: Session, sandbox: Sandbox) -> None:
     for number in range(5):
         sandbox.store.add_lineitem(
-            {"label": f"Item {number}", "score_maximum": 1.0, "resource_id": None,
-             "resource_link_id": None, "tag": None}
+            {
+                "label": f"Item {number}",
+                "score_maximum": 1.0,
+                "resource_id": None,
+                "resource_link_id": None,
+                "tag": None,
+            }
         )
     client = make_client(session, sandbox)
     client.endpoint["lineitems"] += "?limit=2"  # the platform pages its answer by two
@@ -76,8 +81,14 @@ def test_scores_are_fully_graded_and_results_read_back(session: Session, sandbox
     client = make_client(session, sandbox)
     item = client.create_line_item(label="Reflection", score_maximum=10, resource_id="p-2")
     first = ags.next_timestamp(None)
-    client.submit_score(item.id, user_id=LEARNER, score_given=7, score_maximum=10,
-                        timestamp=first, comment="Thoughtful")
+    client.submit_score(
+        item.id,
+        user_id=LEARNER,
+        score_given=7,
+        score_maximum=10,
+        timestamp=first,
+        comment="Thoughtful",
+    )
     stored = sandbox.store.scores()
     assert [(row["grading_progress"], row["activity_progress"]) for row in stored] == [
         ("FullyGraded", "Completed")
@@ -96,8 +107,9 @@ def test_a_score_not_newer_than_the_last_is_refused_with_the_platform_message(
     stamp = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     client.submit_score(item.id, user_id=LEARNER, score_given=5, score_maximum=10, timestamp=stamp)
     with pytest.raises(PlatformServiceError) as refused:
-        client.submit_score(item.id, user_id=LEARNER, score_given=6, score_maximum=10,
-                            timestamp=stamp)
+        client.submit_score(
+            item.id, user_id=LEARNER, score_given=6, score_maximum=10, timestamp=stamp
+        )
     assert refused.value.status == 409
     assert "oldtimestamp" in refused.value.message
     later = ags.next_timestamp(stamp, now=stamp)  # a clock that did not move
@@ -110,8 +122,13 @@ def test_unknown_user_score_raises_platform_message(session: Session, sandbox: S
     client = make_client(session, sandbox)
     item = client.create_line_item(label="Reflection", score_maximum=10, resource_id="p-4")
     with pytest.raises(PlatformServiceError, match="not a member of this course"):
-        client.submit_score(item.id, user_id="nobody", score_given=1, score_maximum=10,
-                            timestamp=ags.next_timestamp(None))
+        client.submit_score(
+            item.id,
+            user_id="nobody",
+            score_given=1,
+            score_maximum=10,
+            timestamp=ags.next_timestamp(None),
+        )
 
 
 def test_access_token_is_cached_until_expiry(session: Session, sandbox: Sandbox) -> None:
@@ -140,8 +157,13 @@ def test_missing_scope_and_unreachable_platform_raise_our_error(
         readonly.create_line_item(label="x", score_maximum=1)
     platform = platform_row(session, sandbox)
     platform.auth_token_url = "http://127.0.0.1:9/token"  # nothing listens on port 9
-    client = ags.AgsClient(ServiceClient(session, platform, timeout=2), {"scope": ALL_SCOPES,
-                           "lineitems": f"{sandbox.url}/api/courses/{people.COURSE_ID}/lineitems"})
+    client = ags.AgsClient(
+        ServiceClient(session, platform, timeout=2),
+        {
+            "scope": ALL_SCOPES,
+            "lineitems": f"{sandbox.url}/api/courses/{people.COURSE_ID}/lineitems",
+        },
+    )
     with pytest.raises(PlatformServiceError, match="could not be reached"):
         client.find_line_items()
 
@@ -156,8 +178,7 @@ def test_token_refused_carries_the_platform_reason(session: Session, sandbox: Sa
     assert refused.value.url == sandbox_token_url
     assert refused.value.status == 401
     assert refused.value.message == (
-        "The platform refused an access token: "
-        "client assertion is not from client peerloop-sandbox"
+        "The platform refused an access token: client assertion is not from client peerloop-sandbox"
     )
 
 

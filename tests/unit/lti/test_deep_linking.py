@@ -56,13 +56,18 @@ def test_no_data_claim_when_the_platform_sent_none(db_session: Session) -> None:
 
 def test_items_never_carry_an_empty_custom_and_values_are_strings() -> None:
     bare = deep_linking.resource_link_item("https://tool.example/lti/launch", "Reflect")
-    assert bare == {"type": "ltiResourceLink", "url": "https://tool.example/lti/launch",
-                    "title": "Reflect"}
+    assert bare == {
+        "type": "ltiResourceLink",
+        "url": "https://tool.example/lti/launch",
+        "title": "Reflect",
+    }
     assert "custom" not in deep_linking.resource_link_item(
         "https://tool.example/lti/launch", "Reflect", custom={}
     )
     item = deep_linking.resource_link_item(
-        "https://tool.example/lti/launch", "Reflect", custom={"n": 3}  # type: ignore[dict-item]
+        "https://tool.example/lti/launch",
+        "Reflect",
+        custom={"n": 3},  # type: ignore[dict-item]
     )
     assert item["custom"] == {"n": "3"}
 

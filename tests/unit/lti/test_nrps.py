@@ -54,9 +54,7 @@ def test_short_role_names_are_normalised(session: Session, sandbox: Sandbox) -> 
     assert (learner.roles, learner.is_learner, learner.name) == (("Learner",), True, "Chloé Martin")
 
 
-def test_a_wrong_roster_url_raises_the_platform_message(
-    session: Session, sandbox: Sandbox
-) -> None:
+def test_a_wrong_roster_url_raises_the_platform_message(session: Session, sandbox: Sandbox) -> None:
     lowercased = f"{sandbox.url}/api/courses/{people.COURSE_ID.lower()}/memberships"
     with pytest.raises(PlatformServiceError) as refused:
         roster(session, sandbox, lowercased).members()
