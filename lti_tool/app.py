@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import errors, input_guard, security, web
+from lti_tool import errors, input_guard, lrs, security, web
 from lti_tool.config import Settings
 from lti_tool.logs import configure_logging
 
@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         SECRET_KEY=settings.secret_key,
         PEERLOOP=settings,
         # Inside an LMS iframe our cookies are third-party: they must be Secure; SameSite=None
-        # behind TLS. Launch identity does not depend on them (see lti_tool.auth).
+        # behind TLS. Launch identity does not depend on them (see lti_tool.launch_context).
         SESSION_COOKIE_SAMESITE="None" if settings.base_url.startswith("https") else "Lax",
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https"),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
@@ -57,7 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     input_guard.init_app(app)  # no NUL reaches a view (PostgreSQL text cannot hold one)
     security.init_app(app)  # CSP frame-ancestors, nosniff, referrer policy
-    importlib.import_module("lti_tool.lrs").init_app(app)  # LRS destinations + dev worker
+    lrs.init_app(app)  # the default LRS destination, and the development worker thread
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
     logging.getLogger("peerloop").debug("app created for %s", settings.base_url)
