@@ -4,36 +4,20 @@ NRPS roster. The sandbox and the tool are separate servers on separate ports (or
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
-import pytest
 import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.models import GradeSync, Placement
 from lti_tool.sandbox import people
-from tests.functional.sandbox.harness import Forms, Sandbox, running_sandbox
+from tests.functional.sandbox.harness import Forms, Sandbox
 from tests.support.live import LiveServer
 
 TITLE = "After the case study"
 PROMPT = "How would you apply this in your next client meeting?"
 LEARNER = people.LEARNERS[2]
-
-
-@pytest.fixture
-def sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
-    with running_sandbox(live_app.app, live_app.url, tmp_path) as running:  # type: ignore[attr-defined]
-        yield running
-
-
-@pytest.fixture
-def tool_session(live_app: LiveServer) -> Iterator[Session]:
-    session: Session = live_app.app.extensions["peerloop.sessions"]()  # type: ignore[attr-defined]
-    yield session
-    session.close()
 
 
 def submit(

@@ -2,35 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
 from flask import Flask
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from lti_tool.launch_context import LaunchContext, issue_token
-from lti_tool.lti.keys import signing_key
 from lti_tool.models import Placement, ServiceToken
 from lti_tool.sandbox import people
-from tests.functional.sandbox.harness import Forms, Sandbox, platform_row, running_sandbox
+from tests.functional.sandbox.harness import Forms, Sandbox, platform_row
 from tests.support.live import LiveServer
-
-
-@pytest.fixture
-def sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
-    with running_sandbox(live_app.app, live_app.url, tmp_path) as running:  # type: ignore[attr-defined]
-        yield running
-
-
-@pytest.fixture
-def session(live_app: LiveServer) -> Iterator[Session]:
-    session: Session = live_app.app.extensions["peerloop.sessions"]()  # type: ignore[attr-defined]
-    signing_key(session)
-    session.commit()
-    yield session
-    session.close()
 
 
 def staff_token(app: Flask, sandbox: Sandbox, memberships_url: str) -> str:

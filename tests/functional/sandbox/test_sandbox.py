@@ -14,17 +14,11 @@ from sqlalchemy.orm import Session
 
 from lti_tool.lti.keys import signing_key
 from lti_tool.sandbox import create_sandbox_app, people
-from tests.functional.sandbox.harness import Forms, Sandbox, running_sandbox
+from tests.functional.sandbox.harness import Forms, Sandbox
 from tests.support.live import LiveServer
 
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
-
-
-@pytest.fixture
-def sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
-    with running_sandbox(live_app.app, live_app.url, tmp_path) as running:  # type: ignore[attr-defined]
-        yield running
 
 
 TOOL = "http://127.0.0.1:5000"

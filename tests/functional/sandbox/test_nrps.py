@@ -2,33 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
 from sqlalchemy.orm import Session
 
-from lti_tool.lti.keys import signing_key
 from lti_tool.lti.nrps import NrpsClient
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
 from lti_tool.sandbox import people
-from tests.functional.sandbox.harness import Sandbox, platform_row, running_sandbox
-from tests.support.live import LiveServer
-
-
-@pytest.fixture
-def sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
-    with running_sandbox(live_app.app, live_app.url, tmp_path) as running:  # type: ignore[attr-defined]
-        yield running
-
-
-@pytest.fixture
-def session(live_app: LiveServer) -> Iterator[Session]:
-    session: Session = live_app.app.extensions["peerloop.sessions"]()  # type: ignore[attr-defined]
-    signing_key(session)
-    session.commit()
-    yield session
-    session.close()
+from tests.functional.sandbox.harness import Sandbox, platform_row
 
 
 def roster(session: Session, sandbox: Sandbox, url: str) -> NrpsClient:

@@ -2,39 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool.lti import ags
-from lti_tool.lti.keys import signing_key
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
 from lti_tool.models import ServiceToken
 from lti_tool.sandbox import people
-from tests.functional.sandbox.harness import Sandbox, platform_row, running_sandbox
-from tests.support.live import LiveServer
+from tests.functional.sandbox.harness import Sandbox, platform_row
 
 ALL_SCOPES = [ags.SCOPE_LINEITEM, ags.SCOPE_RESULT, ags.SCOPE_SCORE]
 LEARNER = people.LEARNERS[0].user_id
-
-
-@pytest.fixture
-def sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
-    with running_sandbox(live_app.app, live_app.url, tmp_path) as running:  # type: ignore[attr-defined]
-        yield running
-
-
-@pytest.fixture
-def session(live_app: LiveServer) -> Iterator[Session]:
-    session: Session = live_app.app.extensions["peerloop.sessions"]()  # type: ignore[attr-defined]
-    signing_key(session)  # the tool's key must be published before the platform checks it
-    session.commit()
-    yield session
-    session.close()
 
 
 def make_client(session: Session, sandbox: Sandbox, **endpoint: object) -> ags.AgsClient:
