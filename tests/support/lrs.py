@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 from tests.support.ports import free_port, wait_for_port
+from tests.support.processes import stop_process
 
 ROOT = Path(__file__).resolve().parents[2]
 LRS_DIR = ROOT / "tools" / "lrs"
@@ -64,13 +65,7 @@ class LearningLockerProcess:
         wait_for_port(self.port)
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, sig)
         self.proc = None
 
     def restart(self) -> None:

@@ -25,6 +25,7 @@ from typing import Any
 import requests
 
 from tests.support.ports import free_port, wait_for_port
+from tests.support.processes import stop_process
 
 USERNAME = "peerloop"
 PASSWORD = "ralph-test-password"
@@ -131,13 +132,7 @@ class RalphProcess:
         return self
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc, sig)
         self.proc = None
 
     def log_text(self) -> str:
