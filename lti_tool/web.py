@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, current_app, g
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -11,8 +13,7 @@ from lti_tool.db import make_engine, make_session_factory
 
 def init_app(app: Flask, settings: Settings) -> None:
     if settings.database_url.startswith("sqlite:///") and ":memory:" not in settings.database_url:
-        from pathlib import Path
-
+        # A newcomer's first run: create the SQLite file's folder (instance/ by default).
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
             parents=True, exist_ok=True
         )
