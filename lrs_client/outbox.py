@@ -104,3 +104,18 @@ def disable_destination(session: Session, name: str) -> bool:
     destination.enabled = False
     session.flush()
     return True
+
+
+def is_queued(session: Session, statement_id: str) -> bool:
+    """Whether the statement ``statement_id`` was already queued (for any destination).
+    Asked per destination so the unique (destination, statement id) index answers, not a scan
+    of every statement ever sent."""
+    found = session.scalar(
+        select(OutboxRow.id)
+        .where(
+            OutboxRow.destination_id.in_(select(Destination.id)),
+            OutboxRow.statement_id == statement_id,
+        )
+        .limit(1)
+    )
+    return found is not None

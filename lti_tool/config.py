@@ -10,6 +10,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from xapi.inputs import XapiOptions
+
 # A placeholder, refused in production by _safe_combinations below.
 DEV_SECRET = "dev-only-change-me"  # noqa: S105
 
@@ -17,7 +19,11 @@ DEV_SECRET = "dev-only-change-me"  # noqa: S105
 class Settings(BaseSettings):
     """One installation's configuration. ``create_app(settings)`` takes an instance."""
 
-    model_config = SettingsConfigDict(env_prefix="PEERLOOP_", env_file=".env", extra="ignore")
+    # Frozen: what a process validated at start is what it runs with (no check can be undone
+    # by a later assignment).
+    model_config = SettingsConfigDict(
+        env_prefix="PEERLOOP_", env_file=".env", extra="ignore", frozen=True
+    )
 
     env: Literal["development", "production", "test"] = "development"
     base_url: str = Field(
@@ -84,3 +90,13 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    def xapi_options(self) -> XapiOptions:
+        """What statements may reveal, from the PEERLOOP_XAPI_* settings (the validator above
+        guarantees a secret whenever pseudonymising is on)."""
+        return XapiOptions(
+            pseudonymize_secret=self.xapi_pseudonym_secret if self.xapi_pseudonymize else None,
+            include_names=self.xapi_include_names,
+            include_text=self.xapi_include_text,
+            version=self.lrs_version,
+        )

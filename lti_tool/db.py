@@ -1,26 +1,22 @@
-"""Database engine and sessions: one engine per app, one session per request or command."""
+"""What the running app holds for a request: one engine, a session per request or command
+(``get_session()``), and the settings (``current_settings()``).
+
+Operations only flush; the view or command commits once.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import MetaData, create_engine, event
+from flask import Flask, current_app, g
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
-from lrs_client.tables import NAMING as LRS_NAMING
-
-# Named constraints so Alembic migrations are stable across SQLite and PostgreSQL; the same
-# convention as lrs_client's tables, which share one migration history with ours.
-NAMING = LRS_NAMING
-
-
-class Base(DeclarativeBase):
-    """Declarative base of every model of the web layer and the domain."""
-
-    metadata = MetaData(naming_convention=NAMING)
+from lti_tool.config import Settings
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -54,4 +50,41 @@ def session_scope(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.rollback()
         raise
     finally:
+        session.close()
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    if settings.database_url.startswith("sqlite:///") and ":memory:" not in settings.database_url:
+        # A newcomer's first run: create the SQLite file's folder (instance/ by default).
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(
+            parents=True, exist_ok=True
+        )
+    engine = make_engine(settings.database_url)
+    app.extensions["peerloop.engine"] = engine
+    app.extensions["peerloop.sessions"] = make_session_factory(engine)
+    app.teardown_appcontext(_close_session)
+
+
+def session_factory() -> sessionmaker[Session]:
+    factory: sessionmaker[Session] = current_app.extensions["peerloop.sessions"]
+    return factory
+
+
+def get_session() -> Session:
+    """The request's (or CLI command's) session; views commit once, operations only flush."""
+    if "db_session" not in g:
+        g.db_session = session_factory()()
+    session: Session = g.db_session
+    return session
+
+
+def current_settings() -> Settings:
+    """The running app's settings (inside a request or an app context)."""
+    value: Settings = current_app.config["PEERLOOP"]
+    return value
+
+
+def _close_session(_exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
         session.close()

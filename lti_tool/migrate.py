@@ -13,10 +13,10 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def target_metadata() -> list[MetaData]:
     """Every table Peerloop owns: the web layer's and domain's, and lrs_client's."""
-    import activities  # noqa: F401  (domain models register on lti_tool.db.Base)
+    import activities.placements  # noqa: F401  (domain models register on activities.db.Base)
     import lrs_client.tables
     import lti_tool.models  # noqa: F401
-    from lti_tool.db import Base
+    from activities.db import Base
 
     return [Base.metadata, lrs_client.tables.metadata]
 

@@ -18,8 +18,8 @@ from flask import Flask, Response
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
+from lti_tool.db import session_factory
 from lti_tool.models import Platform
-from lti_tool.web import session_factory
 
 CSP_CACHE_SECONDS = 30
 

@@ -1,11 +1,8 @@
-"""Shared fixtures. Every test that uses ``app`` runs on SQLite and on PostgreSQL.
-
-PEERLOOP_TEST_DATABASES=sqlite (or postgresql) narrows that for a quick local run.
-"""
+"""Shared fixtures. Every test that uses ``app`` runs on SQLite and on PostgreSQL
+(``tests.support.settings.DATABASES``)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,8 +17,7 @@ from tests.support.databases import PostgresDatabase, SqliteTemplate
 from tests.support.live import LiveServer
 from tests.support.lrs import LearningLockerProcess
 from tests.support.ports import free_port
-
-DATABASES = os.environ.get("PEERLOOP_TEST_DATABASES", "sqlite,postgresql").split(",")
+from tests.support.settings import DATABASES, make_settings
 
 
 @pytest.fixture(scope="session")
@@ -47,19 +43,6 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     database.empty()
     yield database.url
     database.empty()
-
-
-def make_settings(database_url: str, **overrides: object) -> Settings:
-    values: dict[str, object] = {
-        "env": "test",
-        "database_url": database_url,
-        "secret_key": "test-secret-key-not-for-production",
-        "base_url": "http://127.0.0.1:5000",
-        "lrs_worker_thread": False,
-        "log_level": "WARNING",
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from typing import Literal
 SUPPORTED_VERSIONS = ("1.0.3", "2.0.0")
 
 PostKind = Literal["thread", "post", "reply", "question", "reflection"]
+ActivityKind = Literal["reflection", "discussion", "cohort"]
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ class Where:
     course_id: str  # LTI context id
     placement_id: str  # LTI resource link id
     deployment_id: str
-    activity_kind: Literal["reflection", "discussion", "cohort"] = "reflection"
+    activity_kind: ActivityKind = "reflection"
     course_title: str | None = None
     placement_title: str | None = None
     tool_platform: Mapping[str, str] | None = None  # the LTI tool_platform claim

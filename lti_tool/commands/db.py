@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 
 from lti_tool import migrate
-from lti_tool.web import settings
+from lti_tool.db import current_settings
 
 cli = AppGroup("db", help="Database migrations.")
 
@@ -14,7 +14,7 @@ cli = AppGroup("db", help="Database migrations.")
 @cli.command("upgrade")
 def upgrade() -> None:
     """Apply every pending migration."""
-    migrate.upgrade(settings().database_url)
+    migrate.upgrade(current_settings().database_url)
     click.echo("Database is up to date.")
 
 
@@ -22,4 +22,4 @@ def upgrade() -> None:
 @click.option("-m", "--message", required=True, help="What the migration changes.")
 def revision(message: str) -> None:
     """Write a new migration from the difference between models and database (developers)."""
-    migrate.revision(settings().database_url, message)
+    migrate.revision(current_settings().database_url, message)

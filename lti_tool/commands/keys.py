@@ -7,8 +7,8 @@ from datetime import timedelta
 import click
 from flask.cli import AppGroup
 
+from lti_tool.db import current_settings, get_session
 from lti_tool.lti import keys
-from lti_tool.web import db, settings
 
 cli = AppGroup("keys", help="The tool's signing keys, published at /lti/jwks.")
 
@@ -16,7 +16,7 @@ cli = AppGroup("keys", help="The tool's signing keys, published at /lti/jwks.")
 @cli.command("list")
 def list_() -> None:
     """Show each key's kid, status and dates (current, retiring, retired)."""
-    rows = keys.all_keys(db())
+    rows = keys.all_keys(get_session())
     if not rows:
         click.echo("No key yet: the first one is made on first use (or `peerloop keys rotate`).")
         return
@@ -38,8 +38,8 @@ def list_() -> None:
 )
 def rotate(grace_days: int | None) -> None:
     """Make a new signing key; the previous one stays in the JWKS for the grace period."""
-    days = settings().key_grace_days if grace_days is None else grace_days
-    session = db()
+    days = current_settings().key_grace_days if grace_days is None else grace_days
+    session = get_session()
     pruned = keys.prune(session)
     row = keys.rotate(session, timedelta(days=days))
     session.commit()

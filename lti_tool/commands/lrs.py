@@ -16,9 +16,8 @@ from lrs_client.status import status as outbox_status
 from lrs_client.tables import Destination
 from lrs_client.transport import Transport
 from lrs_client.worker import run_process
-from lti_tool.db import session_scope
+from lti_tool.db import current_settings, session_factory, session_scope
 from lti_tool.lrs import DEFAULT, dispatch_config, sync_default_destination
-from lti_tool.web import session_factory, settings
 
 cli = AppGroup("lrs", help="Deliver xAPI statements to the LRSs and look after the outbox.")
 
@@ -28,7 +27,7 @@ _batch = click.option("--batch-size", type=click.IntRange(1, 1000), help="Statem
 def _sync() -> None:
     try:
         with session_scope(session_factory()) as session:
-            sync_default_destination(session, settings())
+            sync_default_destination(session, current_settings())
     except SQLAlchemyError as exc:
         raise click.ClickException(
             f"Cannot use the database ({type(exc).__name__}). Run `peerloop db upgrade` first "
@@ -60,7 +59,10 @@ def worker(batch_size: int | None, lease_seconds: float | None, idle_seconds: fl
     _sync()
     click.echo("LRS worker started; SIGTERM or Ctrl-C stops it after the current batch.")
     config = dispatch_config(
-        settings(), batch_size=batch_size, lease_seconds=lease_seconds, idle_seconds=idle_seconds
+        current_settings(),
+        batch_size=batch_size,
+        lease_seconds=lease_seconds,
+        idle_seconds=idle_seconds,
     )
     run_process(session_factory(), config)
     click.echo("LRS worker stopped.")
@@ -113,7 +115,9 @@ def flush(batch_size: int | None) -> None:
     if total == 0:
         click.echo("Nothing to deliver.")
         return
-    dispatcher = Dispatcher(session_factory(), dispatch_config(settings(), batch_size=batch_size))
+    dispatcher = Dispatcher(
+        session_factory(), dispatch_config(current_settings(), batch_size=batch_size)
+    )
     with click.progressbar(length=total, label="Delivering statements") as bar:
         error = dispatcher.flush(progress=bar.update)
     dispatcher.close()
@@ -184,7 +188,7 @@ def ping(destination: str | None) -> None:
             item.username,
             item.password,
             item.xapi_version,
-            timeouts=(5.0, settings().http_timeout_seconds),
+            timeouts=(5.0, current_settings().http_timeout_seconds),
         )
         try:
             transport.check()

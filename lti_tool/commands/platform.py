@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from lti_tool.db import get_session
 from lti_tool.lti import registrations
 from lti_tool.lti.registrations import RegistrationError
-from lti_tool.web import db
 
 cli = AppGroup("platform", help="LTI platforms (LMS registrations) and their deployments.")
 
@@ -37,7 +37,7 @@ def add(
     name: str | None,
 ) -> None:
     """Register a platform from the values its LTI 1.3 settings page shows."""
-    session = db()
+    session = get_session()
     try:
         platform = registrations.add_platform(
             session,
@@ -65,7 +65,7 @@ def add(
 @cli.command("list")
 def list_() -> None:
     """Show every registered platform with its deployments."""
-    platforms = registrations.list_platforms(db())
+    platforms = registrations.list_platforms(get_session())
     if not platforms:
         click.echo("No platform is registered. Add one with `peerloop platform add`.")
         return
@@ -87,7 +87,7 @@ def list_() -> None:
 @click.option("--client-id", required=True, help="The client id of the registration.")
 def remove(issuer: str, client_id: str) -> None:
     """Remove a registration and its deployments; its launches stop working."""
-    session = db()
+    session = get_session()
     try:
         platform = registrations.remove_platform(session, issuer, client_id)
         session.commit()

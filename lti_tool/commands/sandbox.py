@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from werkzeug.serving import run_simple
 
-from lti_tool.web import db, settings
+from lti_tool.db import current_settings, get_session
 
 cli = AppGroup("sandbox", help="The sandbox LMS: a local platform for trying Peerloop.")
 
@@ -22,14 +22,14 @@ cli = AppGroup("sandbox", help="The sandbox LMS: a local platform for trying Pee
 )
 def run(port: int, host: str, database: str) -> None:
     """Register the sandbox with the tool's database and serve it until Ctrl-C."""
-    config = settings()
+    config = current_settings()
     if config.is_production:
         raise click.ClickException(
             "The sandbox LMS is a development aid and does not run with PEERLOOP_ENV=production."
         )
     try:
-        from lti_tool.sandbox import create_sandbox_app
-        from lti_tool.sandbox.tool_registration import register_with_tool
+        from sandbox import create_sandbox_app
+        from sandbox.tool_registration import register_with_tool
     except ImportError as exc:  # lti1p3platform is an optional dependency
         raise click.ClickException(
             f"The sandbox needs the 'sandbox' extra (pip install 'peerloop[sandbox]'): {exc}"
@@ -39,7 +39,7 @@ def run(port: int, host: str, database: str) -> None:
 
         Path(database.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     base_url = f"http://{host}:{port}"
-    session = db()
+    session = get_session()
     platform, added = register_with_tool(session, base_url)
     session.commit()
     click.echo(

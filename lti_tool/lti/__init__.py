@@ -1,1 +1,2 @@
-"""LTI 1.3: the only package that talks to pylti1p3 (login, launch, registrations, keys)."""
+"""LTI 1.3 plumbing, held by us and free of Flask: launch validation, OIDC, keys and JWKS,
+registrations, deep linking, AGS, NRPS, and every LTI name once (``claims``)."""

@@ -15,15 +15,17 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from activities.db import utcnow
+from activities.placements import Placement
 from lti_tool.logs import log_event
+from lti_tool.lti.claims import (
+    SCOPE_LINEITEM,
+    SCOPE_LINEITEM_READONLY,
+    SCOPE_RESULT_READONLY,
+    SCOPE_SCORE,
+)
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
-from lti_tool.models import GradeSync, Placement, Platform
-from lti_tool.models._time import utcnow
-
-SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
-SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
-SCOPE_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
-SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
+from lti_tool.models import GradeSync, Platform
 
 LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
@@ -259,7 +261,7 @@ class AgsClient:
 
     def results(self, line_item_url: str, *, user_id: str | None = None) -> list[dict[str, Any]]:
         """The platform's results for a line item (all pages)."""
-        self._require(SCOPE_RESULT)
+        self._require(SCOPE_RESULT_READONLY)
         url: str | None = sub_url(line_item_url, "/results")
         if user_id and url:
             url = with_params(url, {"user_id": user_id})

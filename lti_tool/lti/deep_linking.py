@@ -15,13 +15,11 @@ from urllib.parse import urlsplit
 import jwt
 from sqlalchemy.orm import Session
 
-from lti_tool.launch_context import LaunchContext
+from activities.db import utcnow
+from lti_tool.lti.claims import CLAIM, DEEP_LINKING_RESPONSE, DL_CLAIM
+from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.keys import signing_key
-from lti_tool.models._time import utcnow
 
-MESSAGE_TYPE = "LtiDeepLinkingResponse"
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 #: Long enough for a slow browser to post it, short enough not to be replayed later.
 RESPONSE_TTL_SECONDS = 300
 
@@ -60,7 +58,7 @@ def response_jwt(session: Session, launch: LaunchContext, items: list[dict[str, 
         "iat": now,
         "exp": now + RESPONSE_TTL_SECONDS,
         "nonce": uuid.uuid4().hex,
-        CLAIM + "message_type": MESSAGE_TYPE,
+        CLAIM + "message_type": DEEP_LINKING_RESPONSE,
         CLAIM + "version": "1.3.0",
         CLAIM + "deployment_id": launch.deployment_id,
         DL_CLAIM + "content_items": items,

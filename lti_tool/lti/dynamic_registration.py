@@ -19,6 +19,15 @@ from sqlalchemy.orm import Session
 from lti_tool.errors import UserFacingError
 from lti_tool.logs import log_event
 from lti_tool.lti import registrations
+from lti_tool.lti.claims import (
+    DEEP_LINKING_REQUEST,
+    PLATFORM_CONFIGURATION,
+    RESOURCE_LINK_REQUEST,
+    SCOPE_NRPS,
+    SCOPE_SCORE,
+    SERVICE_SCOPES,
+    TOOL_CONFIGURATION,
+)
 from lti_tool.lti.http_read import read_at_most
 from lti_tool.models import Platform
 
@@ -32,22 +41,8 @@ TOOL_DESCRIPTION = (
     "interaction recorded as xAPI in your own Learning Record Store."
 )
 
-SCOPE_LINEITEM = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem"
-SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineitem.readonly"
-SCOPE_RESULT_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
-SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
-SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-SCOPES = (
-    SCOPE_LINEITEM,
-    SCOPE_LINEITEM_READONLY,
-    SCOPE_RESULT_READONLY,
-    SCOPE_SCORE,
-    SCOPE_NRPS,
-)
 CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email", "locale")
 
-TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
-PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
 CANVAS_PRIVACY_LEVEL = "https://canvas.instructure.com/lti/privacy_level"
 
 # Platform documents are small; a cap keeps a wrong URL from streaming megabytes into memory.
@@ -122,7 +117,7 @@ def tool_configuration(base_url: str, product_family_code: str | None = None) ->
         "client_name": TOOL_NAME,
         "jwks_uri": urls["jwks"],
         "token_endpoint_auth_method": "private_key_jwt",
-        "scope": " ".join(SCOPES),
+        "scope": " ".join(SERVICE_SCOPES),
         TOOL_CONFIGURATION: {
             "domain": urls["domain"],
             "description": TOOL_DESCRIPTION,
@@ -130,12 +125,12 @@ def tool_configuration(base_url: str, product_family_code: str | None = None) ->
             "claims": list(CLAIMS),
             "messages": [
                 {
-                    "type": "LtiResourceLinkRequest",
+                    "type": RESOURCE_LINK_REQUEST,
                     "target_link_uri": urls["launch"],
                     "label": TOOL_NAME,
                 },
                 {
-                    "type": "LtiDeepLinkingRequest",
+                    "type": DEEP_LINKING_REQUEST,
                     "target_link_uri": urls["launch"],
                     "label": "Add a Peerloop activity",
                     "placements": placements,
@@ -151,7 +146,7 @@ def canvas_configuration(base_url: str) -> dict[str, Any]:
     """The JSON a Canvas admin pastes (or points to) when creating an LTI developer key."""
     urls = tool_urls(base_url)
     placement = {
-        "message_type": "LtiDeepLinkingRequest",
+        "message_type": DEEP_LINKING_REQUEST,
         "target_link_uri": urls["launch"],
         "text": "Add a Peerloop activity",
     }
@@ -161,7 +156,7 @@ def canvas_configuration(base_url: str) -> dict[str, Any]:
         "oidc_initiation_url": urls["login"],
         "target_link_uri": urls["launch"],
         "public_jwk_url": urls["jwks"],
-        "scopes": list(SCOPES),
+        "scopes": list(SERVICE_SCOPES),
         "extensions": [
             {
                 "platform": "canvas.instructure.com",

@@ -13,9 +13,9 @@ from jwcrypto import jwk
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from activities.db import utcnow
 from lti_tool.logs import log_event
 from lti_tool.models import ToolKey
-from lti_tool.models._time import utcnow
 
 KEY_SIZE = 2048
 ALG = "RS256"

@@ -8,9 +8,8 @@ caches the platform JWKS without refetching on an unknown ``kid``, fetches it wi
 and reports failures as one generic exception whose text is written for developers. Closing
 those gaps by subclassing would override nearly every ``validate_*`` method. So the launch is
 validated here with PyJWT (and AGS, NRPS and deep-linking responses are hand-written too, see
-their modules; only ``tool_conf`` still adapts our tables to pylti1p3): an allow-listed RSA
-algorithm, the platform's key by
-``kid`` from the shared JWKS cache, required ``exp``/``iat`` with a configurable leeway, ``aud``
+their modules): an allow-listed RSA algorithm, the platform's key by ``kid`` from the shared
+JWKS cache, required ``exp``/``iat`` with a configurable leeway, ``aud``
 and ``azp``, a nonce consumed exactly once in the shared store, and each failure turned into a
 ``LaunchError`` that says what failed in an LMS administrator's words.
 """
@@ -18,6 +17,7 @@ and ``azp``, a nonce consumed exactly once in the shared store, and each failure
 from __future__ import annotations
 
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,8 +28,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
-from lti_tool.launch_context import LaunchContext
 from lti_tool.lti import registrations
+from lti_tool.lti.claims import (
+    AGS_CLAIM,
+    CLAIM,
+    DL_CLAIM,
+    LAUNCH_MESSAGE_TYPES,
+    NRPS_CLAIM,
+    RESOURCE_LINK_REQUEST,
+)
+from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.errors import (
     InvalidLaunchMessageError,
     LaunchStateError,
@@ -39,15 +47,6 @@ from lti_tool.lti.jwks_cache import JwksCache
 from lti_tool.lti.launch_state import LaunchStore, LoginState, consume_nonce
 from lti_tool.lti.roles import normalise_roles
 from lti_tool.models import Deployment, Platform
-
-CLAIM = "https://purl.imsglobal.org/spec/lti/claim/"
-DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
-AGS_CLAIM = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
-NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
-
-RESOURCE_LINK = "LtiResourceLinkRequest"
-DEEP_LINKING = "LtiDeepLinkingRequest"
-MESSAGE_TYPES = (RESOURCE_LINK, DEEP_LINKING)
 
 #: Asymmetric algorithms only: ``none`` and HMAC (which would let anyone holding the platform's
 #: *public* key sign) are refused before any key is looked at.
@@ -197,10 +196,10 @@ def _check_signature(
 def _check_message(claims: dict[str, Any], settings: Settings) -> str:
     """The message type, after checking the claims LTI 1.3 requires of it."""
     message_type = claims.get(CLAIM + "message_type")
-    if message_type not in MESSAGE_TYPES:
+    if message_type not in LAUNCH_MESSAGE_TYPES:
         raise InvalidLaunchMessageError(
             f"The LMS sent a launch of type {message_type!r}; Peerloop handles "
-            f"{' and '.join(MESSAGE_TYPES)}. Check the placement configured in the LMS.",
+            f"{' and '.join(LAUNCH_MESSAGE_TYPES)}. Check the placement configured in the LMS.",
             code="wrong_message_type",
         )
     version = claims.get(CLAIM + "version")
@@ -216,7 +215,7 @@ def _check_message(claims: dict[str, Any], settings: Settings) -> str:
             "learners. The LMS must send the roles claim (an empty list is allowed).",
             code="missing_roles",
         )
-    if message_type == RESOURCE_LINK:
+    if message_type == RESOURCE_LINK_REQUEST:
         if not claims.get("sub"):
             raise InvalidLaunchMessageError(
                 "The launch message does not say who the user is (no 'sub' claim). Peerloop "
@@ -400,6 +399,7 @@ def build_context(launch: ValidatedLaunch) -> LaunchContext:
         nrps=_dict_or_none(claims.get(NRPS_CLAIM)),
         custom=custom if isinstance(custom, dict) else {},
         launch_id=secrets.token_urlsafe(16),
+        launched_at=time.time(),
     )
 
 

@@ -23,9 +23,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from activities.db import utcnow
 from lti_tool.config import Settings
 from lti_tool.models import LaunchState
-from lti_tool.models._time import utcnow
 
 
 class LaunchStore(Protocol):
@@ -186,12 +186,3 @@ def consume_nonce(store: LaunchStore, nonce: str, ttl: int) -> bool:
 def nonce_used(store: LaunchStore, nonce: str) -> bool:
     """Whether ``nonce`` was consumed already (checked early, to name a replay as such)."""
     return store.get(f"nonce:{nonce}") is not None
-
-
-def save_launch(store: LaunchStore, launch_id: str, data: dict[str, Any], ttl: int) -> None:
-    """Keep a validated launch's claims (AGS/NRPS endpoints…) for later requests."""
-    store.put(f"launch:{launch_id}", data, ttl)
-
-
-def load_launch(store: LaunchStore, launch_id: str) -> dict[str, Any] | None:
-    return store.get(f"launch:{launch_id}")

@@ -16,11 +16,11 @@ import hashlib
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from lti_tool.lti.claims import SCOPE_NRPS
 from lti_tool.lti.launch_state import LaunchStore
 from lti_tool.lti.roles import normalise_roles
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
 
-SCOPE_MEMBERSHIPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
 MEMBERSHIPS_MEDIA = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 MAX_PAGES = 200
 #: How long a fetched roster is shown before it is fetched again (enrolments change rarely).
@@ -73,7 +73,7 @@ class NrpsClient:
         pages = 0
         while url and pages < MAX_PAGES:
             response = self.client.request(
-                "GET", url, scopes=(SCOPE_MEMBERSHIPS,), accept=MEMBERSHIPS_MEDIA, params=params
+                "GET", url, scopes=(SCOPE_NRPS,), accept=MEMBERSHIPS_MEDIA, params=params
             )
             body = self.client.json_body(response)
             if not isinstance(body, dict) or not isinstance(body.get("members"), list):

@@ -22,9 +22,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from activities.db import utcnow
 from lti_tool.lti.keys import signing_key
 from lti_tool.models import Platform, ServiceToken
-from lti_tool.models._time import utcnow
 
 CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 #: A cached token is not reused in its last minute: a call must not start with a dying token.

@@ -3,7 +3,6 @@
 from lti_tool.models.deployment import Deployment
 from lti_tool.models.grade_sync import GradeSync
 from lti_tool.models.launch_state import LaunchState
-from lti_tool.models.placement import Placement
 from lti_tool.models.platform import Platform
 from lti_tool.models.service_token import ServiceToken
 from lti_tool.models.tool_key import ToolKey
@@ -12,7 +11,6 @@ __all__ = [
     "Deployment",
     "GradeSync",
     "LaunchState",
-    "Placement",
     "Platform",
     "ServiceToken",
     "ToolKey",

@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lti_tool.db import Base
-from lti_tool.models._time import UTCDateTime, utcnow
+from activities.db import Base, UtcDateTime, utcnow
 
 if TYPE_CHECKING:
     from lti_tool.models.platform import Platform
@@ -25,6 +24,6 @@ class Deployment(Base):
     deployment_id: Mapped[str] = mapped_column(String(255))
     #: How we learnt of it: ``registration``, ``cli`` or ``launch`` (recorded on first launch).
     source: Mapped[str] = mapped_column(String(32), default="cli")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     platform: Mapped[Platform] = relationship(back_populates="deployments")

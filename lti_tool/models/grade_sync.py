@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import Float, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lti_tool.db import Base
-from lti_tool.models._time import UTCDateTime, utcnow
+from activities.db import Base, UtcDateTime, utcnow
 
 
 class GradeSync(Base):
@@ -27,5 +26,5 @@ class GradeSync(Base):
     #: The platform's message when it refused or could not be reached.
     message: Mapped[str | None] = mapped_column(Text, default=None)
     #: Timestamp of the last score sent: the next one must be strictly later (AGS rule).
-    score_timestamp: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+    score_timestamp: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow, onupdate=utcnow)

@@ -10,8 +10,7 @@ from typing import Any
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lti_tool.db import Base
-from lti_tool.models._time import UTCDateTime, utcnow
+from activities.db import Base, UtcDateTime, utcnow
 
 
 class LaunchState(Base):
@@ -23,5 +22,5 @@ class LaunchState(Base):
     #: The record (JSON): the login's nonce and hints, a launch's claims, a key set…
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
     #: After this the record is dead: readers ignore it and writers purge it.
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

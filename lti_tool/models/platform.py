@@ -8,8 +8,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lti_tool.db import Base
-from lti_tool.models._time import UTCDateTime, utcnow
+from activities.db import Base, UtcDateTime, utcnow
 
 if TYPE_CHECKING:
     from lti_tool.models.deployment import Deployment
@@ -36,7 +35,7 @@ class Platform(Base):
     name: Mapped[str | None] = mapped_column(String(255), default=None)
     #: How it was registered: ``dynamic``, ``cli`` or ``sandbox``.
     source: Mapped[str] = mapped_column(String(32), default="cli")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
 
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.id"

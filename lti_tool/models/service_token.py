@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lti_tool.db import Base
-from lti_tool.models._time import UTCDateTime, utcnow
+from activities.db import Base, UtcDateTime, utcnow
 
 
 class ServiceToken(Base):
@@ -22,5 +21,5 @@ class ServiceToken(Base):
     #: The bearer token. Short-lived (typically an hour); never logged.
     access_token: Mapped[str] = mapped_column(Text)
     #: When the platform said it expires; reused only until shortly before.
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)

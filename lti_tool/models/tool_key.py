@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import JSON, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lti_tool.db import Base
-from lti_tool.models._time import UTCDateTime, utcnow
+from activities.db import Base, UtcDateTime, utcnow
 
 
 class ToolKey(Base):
@@ -23,9 +22,9 @@ class ToolKey(Base):
     public_jwk: Mapped[dict[str, str]] = mapped_column(JSON)
     #: ``current`` (signs) or ``retiring`` (still published until ``retire_after``).
     status: Mapped[str] = mapped_column(String(16), default="current")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
     #: When a retiring key drops out of the JWKS.
-    retire_after: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    retire_after: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
 
     def __repr__(self) -> str:
         return f"<ToolKey {self.kid} {self.status}>"

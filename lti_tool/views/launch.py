@@ -25,8 +25,12 @@ from flask import (
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from lti_tool.launch_context import issue_token
+from lti_tool.auth import issue_token
+from lti_tool.db import current_settings, get_session
+from lti_tool.features.activity import controllers as activity
 from lti_tool.logs import log_event
+from lti_tool.lti.claims import DEEP_LINKING_REQUEST
+from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.errors import (
     InvalidLaunchMessageError,
     LaunchError,
@@ -46,10 +50,9 @@ from lti_tool.lti.launch_state import (
     find_login,
     make_store,
     nonce_used,
-    save_launch,
 )
-from lti_tool.views.launch_targets import render_launch_target
-from lti_tool.web import db, settings
+from lti_tool.lti.oidc import authentication_request_url
+from lti_tool.views import deep_linking
 
 bp = Blueprint("launch", __name__, url_prefix="/lti")
 
@@ -72,7 +75,7 @@ LOGIN_PARAMS = (
 
 
 def _store() -> LaunchStore:
-    return make_store(settings(), current_app.extensions["peerloop.engine"])
+    return make_store(current_settings(), current_app.extensions["peerloop.engine"])
 
 
 #: Hosts browsers treat as secure contexts even over http, so they accept Secure cookies.
@@ -83,7 +86,7 @@ def _secure() -> bool:
     """Whether the state cookie can be ``Secure; SameSite=None`` (needed to come along on the
     LMS's cross-site launch POST): behind TLS (ProxyFix makes request.is_secure true behind a
     proxy), or on a loopback base URL, where browsers accept Secure cookies over plain http."""
-    base = urlsplit(settings().base_url)
+    base = urlsplit(current_settings().base_url)
     return request.is_secure or base.scheme == "https" or base.hostname in _LOOPBACK
 
 
@@ -92,13 +95,8 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def _auth_url(auth_login_url: str, params: dict[str, str]) -> str:
-    separator = "&" if urlsplit(auth_login_url).query else "?"
-    return auth_login_url + separator + urlencode(params)
-
-
 def _login_url(login: LoginState) -> str:
-    return f"{settings().base_url}/lti/login?{urlencode(login.login_params)}"
+    return f"{current_settings().base_url}/lti/login?{urlencode(login.login_params)}"
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -118,15 +116,15 @@ def login() -> BaseResponse:
             code="login_missing_login_hint",
         )
     target = params.get("target_link_uri", "")
-    if not is_our_url(target, settings()):
+    if not is_our_url(target, current_settings()):
         raise InvalidLaunchMessageError(
             f"The LMS asked to open {target!r}, which is not Peerloop at "
-            f"{settings().base_url}. Check the tool URL configured in the LMS.",
+            f"{current_settings().base_url}. Check the tool URL configured in the LMS.",
             code="target_link_uri_foreign",
         )
-    platform = known_platform(db(), issuer, params.get("client_id") or None)
+    platform = known_platform(get_session(), issuer, params.get("client_id") or None)
     storage_target = params.get("lti_storage_target") or None
-    ttl = settings().launch_state_ttl_seconds
+    ttl = current_settings().launch_state_ttl_seconds
     state = begin_login(
         _store(),
         ttl,
@@ -139,20 +137,13 @@ def login() -> BaseResponse:
             if params.get(k) and params[k].isprintable() and len(params[k]) <= 2048
         },
     )
-    auth_params = {
-        "scope": "openid",
-        "response_type": "id_token",
-        "response_mode": "form_post",
-        "prompt": "none",
-        "client_id": platform.client_id,
-        "redirect_uri": f"{settings().base_url}/lti/launch",
-        "login_hint": params["login_hint"],
-        "state": state.state,
-        "nonce": state.nonce,
-    }
-    if params.get("lti_message_hint"):
-        auth_params["lti_message_hint"] = params["lti_message_hint"]
-    auth_url = _auth_url(platform.auth_login_url, auth_params)
+    auth_url = authentication_request_url(
+        platform,
+        state,
+        redirect_uri=f"{current_settings().base_url}/lti/launch",
+        login_hint=params["login_hint"],
+        lti_message_hint=params.get("lti_message_hint") or None,
+    )
     log_event(
         "lti_login",
         issuer=platform.issuer,
@@ -190,7 +181,7 @@ def _set_state_cookies(response: BaseResponse, state: str, ttl: int) -> None:
         samesite="None" if secure else "Lax",
     )
     if secure:
-        https = request.is_secure or settings().base_url.startswith("https://")
+        https = request.is_secure or current_settings().base_url.startswith("https://")
         response.set_cookie(
             LEGACY_STATE_COOKIE + state,
             state,
@@ -220,7 +211,7 @@ def _login_for(state: str, store: LaunchStore) -> LoginState:
     if login is None:
         raise LaunchStateError(
             "The launch's state was not issued by Peerloop, or its login started more than "
-            f"{settings().launch_state_ttl_seconds // 60} minutes ago. Open the activity "
+            f"{current_settings().launch_state_ttl_seconds // 60} minutes ago. Open the activity "
             "again from your LMS.",
             code="state_mismatch",
         )
@@ -273,7 +264,7 @@ def launch() -> Response:
 @bp.post("/launch/verify")
 def verify() -> Response:
     """The launch again, with the state and nonce read back from platform storage."""
-    expected = _origin(settings().base_url)
+    expected = _origin(current_settings().base_url)
     if request.headers.get("Origin") != expected:
         # Only our own storage page may post here: a cross-site form cannot set Origin.
         raise LaunchStateError(
@@ -297,7 +288,7 @@ def verify() -> Response:
 
 
 def _auth_origin(login: LoginState) -> str:
-    platform = known_platform(db(), login.issuer, login.client_id)
+    platform = known_platform(get_session(), login.issuer, login.client_id)
     return platform.auth_login_url
 
 
@@ -319,17 +310,17 @@ def _cookies_blocked(login: LoginState) -> Response:
     return make_response(html, 401)
 
 
+def landing_page(context: LaunchContext, token: str) -> str:
+    """Where a validated launch lands: the picker for deep linking, else the activity."""
+    if context.message_type == DEEP_LINKING_REQUEST:
+        return deep_linking.picker(context, token)
+    return activity.launch_page(context, token)
+
+
 def _complete(store: LaunchStore, login: LoginState, id_token: str) -> Response:
-    session = db()
-    validated = validate_launch(session, store, settings(), id_token, login)
+    session = get_session()
+    validated = validate_launch(session, store, current_settings(), id_token, login)
     context = build_context(validated)
-    save_launch(
-        store,
-        context.launch_id,
-        {"platform_id": validated.platform.id, "claims": validated.claims},
-        settings().launch_token_ttl_seconds,
-    )
-    session.commit()  # a deployment recorded on this launch
     token = issue_token(context)
     log_event(
         "launch_succeeded",
@@ -341,7 +332,9 @@ def _complete(store: LaunchStore, login: LoginState, id_token: str) -> Response:
         context_id=context.context_id,
         launch_id=context.launch_id,
     )
-    response = make_response(render_launch_target(context, token))
+    page = landing_page(context, token)
+    session.commit()  # the launch's one commit: a deployment recorded, the launch's statement
+    response = make_response(page)
     for name in (STATE_COOKIE, LEGACY_STATE_COOKIE):
         response.delete_cookie(name + login.state, path=COOKIE_PATH)
     return response

@@ -9,10 +9,10 @@ from flask import Blueprint, current_app, jsonify, make_response, render_templat
 from flask.typing import ResponseReturnValue
 
 from lti_tool import security
+from lti_tool.db import current_settings, get_session
 from lti_tool.logs import log_event
 from lti_tool.lti import dynamic_registration, keys
 from lti_tool.lti.dynamic_registration import DynamicRegistrationError
-from lti_tool.web import db, settings
 
 bp = Blueprint("registration", __name__)
 
@@ -26,15 +26,15 @@ REGISTRATION_CSP = "frame-ancestors *"
 @bp.get("/lti/register")
 def register() -> ResponseReturnValue:
     """Opened by the LMS (in an iframe or a new window) with openid_configuration + token."""
-    session = db()
+    session = get_session()
     try:
         outcome = dynamic_registration.register(
             session,
             openid_configuration=request.args.get("openid_configuration"),
             registration_token=request.args.get("registration_token"),
-            base_url=settings().base_url,
-            timeout=settings().http_timeout_seconds,
-            allow_loopback_http=not settings().is_production,
+            base_url=current_settings().base_url,
+            timeout=current_settings().http_timeout_seconds,
+            allow_loopback_http=not current_settings().is_production,
         )
         session.commit()
     except DynamicRegistrationError as error:
@@ -60,7 +60,7 @@ def register() -> ResponseReturnValue:
 @bp.get("/lti/jwks")
 def jwks() -> ResponseReturnValue:
     """Our public keys (current and retiring); the first key is made on the first request."""
-    session = db()
+    session = get_session()
     keys.signing_key(session)
     session.commit()
     response = jsonify(keys.published_jwks(session))
@@ -72,4 +72,4 @@ def jwks() -> ResponseReturnValue:
 
 @bp.get("/lti/canvas.json")
 def canvas_json() -> dict[str, Any]:
-    return dynamic_registration.canvas_configuration(settings().base_url)
+    return dynamic_registration.canvas_configuration(current_settings().base_url)

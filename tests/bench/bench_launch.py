@@ -12,7 +12,7 @@ For each database (a SQLite file; the local PostgreSQL) × launch store (the dat
    Not timed: the platform's RSA signing of the id_token between them (the LMS's cost). The
    first launches are a warm-up (JWKS fetch, template compilation) and are not counted.
 
-2. Recording: ``lti_tool.recording.record_launch`` for that placement, alone (in an open
+2. Recording: ``activities.recording.record_launch`` for that placement, alone (in an open
    transaction, as the launch view calls it) and with its commit. Independent of the launch
    store, so measured once per database.
 
@@ -44,16 +44,17 @@ from flask import Flask
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from activities.db import utcnow
+from activities.placements import Placement
+from activities.recording import record_launch
 from lrs_client.tables import OutboxRow
 from lti_tool import create_app
 from lti_tool.config import Settings
-from lti_tool.launch_context import LaunchContext
-from lti_tool.models import Placement, Platform
-from lti_tool.models._time import utcnow
-from lti_tool.recording import record_launch
-from tests.conftest import make_settings
+from lti_tool.lti.context import LaunchContext
+from lti_tool.models import Platform
 from tests.support.databases import PostgresDatabase, SqliteTemplate
 from tests.support.platform_signer import JwksHost, PlatformSigner, SigningKey
+from tests.support.settings import make_settings
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 #: An enabled LRS destination, so launches queue their statement; nothing delivers it.
@@ -155,7 +156,9 @@ def record_costs(
                 launch_id=uuid.uuid4().hex,
             )
             t0 = time.perf_counter()
-            recorded = record_launch(session, launch, row, settings=settings)
+            person = launch.participant
+            assert person is not None
+            recorded = record_launch(session, person, row, launch.visit(settings))
             t1 = time.perf_counter()
             session.commit()
             t2 = time.perf_counter()

@@ -30,9 +30,9 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Playwright, expect, sync_playwright
 from playwright.sync_api import Error as PlaywrightError
 
-from tests.conftest import DATABASES
 from tests.e2e.journeys import Sandbox, running_sandbox
 from tests.support.live import LiveServer
+from tests.support.settings import DATABASES
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -12,10 +12,10 @@ from flask import Flask
 from playwright.sync_api import Frame, FrameLocator, Page, Request, expect
 from sqlalchemy.orm import Session
 
-from lti_tool.sandbox import create_sandbox_app
-from lti_tool.sandbox.people import INSTRUCTOR, LEARNERS
-from lti_tool.sandbox.tool_registration import register_with_tool
 from lti_tool.security import forget_frame_ancestors
+from sandbox import create_sandbox_app
+from sandbox.people import INSTRUCTOR, LEARNERS
+from sandbox.tool_registration import register_with_tool
 from tests.e2e import a11y
 from tests.support.live import LiveServer
 from tests.support.ports import free_port

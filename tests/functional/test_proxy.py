@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool import create_app
 from lti_tool.models import Platform
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 # A plain-http public URL that is not loopback: only the proxy's headers can make it secure.
 BASE = "http://tool.example.test"

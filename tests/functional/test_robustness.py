@@ -21,11 +21,12 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from activities.placements import Placement
 from lrs_client.tables import OutboxRow
 from lti_tool.config import Settings
-from lti_tool.models import GradeSync, Placement
-from tests.conftest import make_settings
+from lti_tool.models import GradeSync
 from tests.support.robustness import NOWHERE, Seeded, assert_sane, seed
+from tests.support.settings import make_settings
 
 METHODS = ("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE")
 FORM = "application/x-www-form-urlencoded"

@@ -13,8 +13,10 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
-from lti_tool.launch_context import LaunchContext, issue_token
-from lti_tool.models import Placement, Platform
+from activities.placements import Placement
+from lti_tool.auth import issue_token
+from lti_tool.lti.context import LaunchContext
+from lti_tool.models import Platform
 
 #: Unreachable on purpose (port 1 on loopback refuses at once): any call out fails fast.
 NOWHERE = "http://127.0.0.1:1"

@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from alembic import op
 
 import lrs_client.tables
-import lti_tool.models._time
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -25,8 +24,8 @@ def upgrade() -> None:
         "lti_launch_state",
         sa.Column("key", sa.String(length=255), nullable=False),
         sa.Column("value", sa.JSON(), nullable=False),
-        sa.Column("expires_at", lti_tool.models._time.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("created_at", lti_tool.models._time.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", lrs_client.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", lrs_client.tables.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("key", name=op.f("pk_lti_launch_state")),
     )
     with op.batch_alter_table("lti_launch_state", schema=None) as batch_op:
@@ -45,7 +44,7 @@ def upgrade() -> None:
         sa.Column("key_set_url", sa.String(length=1024), nullable=False),
         sa.Column("name", sa.String(length=255), nullable=True),
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("created_at", lti_tool.models._time.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", lrs_client.tables.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_platform")),
         sa.UniqueConstraint("issuer", "client_id", name=op.f("uq_platform_issuer")),
     )
@@ -56,8 +55,8 @@ def upgrade() -> None:
         sa.Column("private_pem", sa.Text(), nullable=False),
         sa.Column("public_jwk", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("created_at", lti_tool.models._time.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("retire_after", lti_tool.models._time.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", lrs_client.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("retire_after", lrs_client.tables.UtcDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tool_key")),
         sa.UniqueConstraint("kid", name=op.f("uq_tool_key_kid")),
     )
@@ -67,7 +66,7 @@ def upgrade() -> None:
         sa.Column("platform_id", sa.Integer(), nullable=False),
         sa.Column("deployment_id", sa.String(length=255), nullable=False),
         sa.Column("source", sa.String(length=32), nullable=False),
-        sa.Column("created_at", lti_tool.models._time.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", lrs_client.tables.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["platform_id"],
             ["platform.id"],
@@ -89,7 +88,7 @@ def upgrade() -> None:
         sa.Column("prompt", sa.Text(), nullable=False),
         sa.Column("lineitem_url", sa.String(length=1024), nullable=True),
         sa.Column("created_by_sub", sa.String(length=255), nullable=True),
-        sa.Column("created_at", lti_tool.models._time.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", lrs_client.tables.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["platform_id"],
             ["platform.id"],
@@ -110,8 +109,8 @@ def upgrade() -> None:
         sa.Column("platform_id", sa.Integer(), nullable=False),
         sa.Column("scopes", sa.String(length=1024), nullable=False),
         sa.Column("access_token", sa.Text(), nullable=False),
-        sa.Column("expires_at", lti_tool.models._time.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("created_at", lti_tool.models._time.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", lrs_client.tables.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", lrs_client.tables.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["platform_id"],
             ["platform.id"],
@@ -130,10 +129,8 @@ def upgrade() -> None:
         sa.Column("score_maximum", sa.Float(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("message", sa.Text(), nullable=True),
-        sa.Column(
-            "score_timestamp", lti_tool.models._time.UTCDateTime(timezone=True), nullable=True
-        ),
-        sa.Column("updated_at", lti_tool.models._time.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("score_timestamp", lrs_client.tables.UtcDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", lrs_client.tables.UtcDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["placement_id"],
             ["placement.id"],

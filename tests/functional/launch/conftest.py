@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from lti_tool.launch_context import LaunchContext
+from lti_tool.lti.context import LaunchContext
 from tests.support.platform_signer import JwksHost, PlatformSigner, SigningKey
 
 
@@ -73,7 +73,7 @@ class Landing:
 
 @pytest.fixture
 def landing(monkeypatch: pytest.MonkeyPatch) -> Landing:
-    """Stand in for ``render_launch_target`` (another feature's page: placements, picker) so
+    """Stand in for ``landing_page`` (another feature's page: placements, picker) so
     these tests check what the launch gives it, whatever that page does with it. The real
     page is exercised by test_deep_linking_launch_opens_the_real_picker and its own tests."""
     seen = Landing()
@@ -83,5 +83,5 @@ def landing(monkeypatch: pytest.MonkeyPatch) -> Landing:
         seen.tokens.append(token)
         return f"<p>landed {context.launch_id}</p>"
 
-    monkeypatch.setattr("lti_tool.views.launch.render_launch_target", fake)
+    monkeypatch.setattr("lti_tool.views.launch.landing_page", fake)
     return seen

@@ -12,11 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool import create_app
-from lti_tool.launch_context import read_token
+from lti_tool.auth import read_token
 from lti_tool.models import Deployment
-from tests.conftest import make_settings
 from tests.functional.launch.conftest import Landing
 from tests.support.platform_signer import DROP, INSTRUCTOR, PlatformSigner, SigningKey
+from tests.support.settings import make_settings
 
 DL_SETTINGS = {
     "deep_link_return_url": "https://lms.example.test/deep-link-return",

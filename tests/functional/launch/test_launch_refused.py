@@ -15,9 +15,9 @@ from werkzeug.test import TestResponse
 
 from lti_tool import create_app
 from lti_tool.models import Deployment
-from tests.conftest import make_settings
 from tests.functional.launch.conftest import Landing
 from tests.support.platform_signer import DROP, PlatformSigner, SigningKey
+from tests.support.settings import make_settings
 
 
 def refused(response: TestResponse, status: int, *phrases: str) -> None:

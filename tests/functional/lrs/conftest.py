@@ -6,7 +6,7 @@ import pytest
 from flask import Flask
 
 from lti_tool import create_app
-from tests.conftest import make_settings
+from tests.support.settings import make_settings
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from flask import Flask
 
 from lti_tool.commands.lrs import cli as lrs_cli
+from lti_tool.db import get_session
 from lti_tool.lrs import record
-from lti_tool.web import db
 from tests.support.lrs import LearningLockerProcess
 from tests.support.ports import free_port
 from tests.unit.lrs_client.support import answering_lrs, make_statement
@@ -18,8 +18,8 @@ from tests.unit.lrs_client.support import answering_lrs, make_statement
 def _record(app: Flask, statements: list[dict[str, object]]) -> None:
     with app.app_context():
         for statement in statements:
-            record(db(), statement)
-        db().commit()
+            record(get_session(), statement)
+        get_session().commit()
 
 
 def test_ping_accepts_a_working_lrs(

@@ -22,9 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lrs_client.tables import Destination, OutboxRow
 from lrs_client.worker import WorkerThread
-from lti_tool.db import make_engine, make_session_factory
+from lti_tool.db import get_session, make_engine, make_session_factory
 from lti_tool.lrs import record
-from lti_tool.web import db
 from tests.support.lrs import LearningLockerProcess
 from tests.unit.lrs_client.support import (
     FAST,
@@ -41,8 +40,8 @@ ROOT = Path(__file__).resolve().parents[3]
 def _record(app: Flask, statements: list[dict[str, Any]]) -> None:
     with app.app_context():
         for statement in statements:
-            record(db(), statement)
-        db().commit()
+            record(get_session(), statement)
+        get_session().commit()
 
 
 def _sessions(app: Flask) -> sessionmaker[Session]:
@@ -78,8 +77,8 @@ def test_silent_lrs_does_not_slow_the_request_that_records(
 
         @app.post("/test-only/record")
         def _record_view() -> str:
-            record(db(), make_statement())
-            db().commit()
+            record(get_session(), make_statement())
+            get_session().commit()
             return "recorded"
 
         config = type(FAST)(read_timeout=30, idle_seconds=0.02)

@@ -24,10 +24,10 @@ from lrs_client.dispatcher import DispatchConfig, Dispatcher
 from lrs_client.outbox import enqueue, save_destination
 from lrs_client.tables import PENDING, Destination, OutboxRow
 from lti_tool import create_app
-from tests.conftest import make_settings
 from tests.functional.lrs_ralph.statements import class_statements
 from tests.support.lrs import LearningLockerProcess
 from tests.support.ralph import PASSWORD, USERNAME, RalphProcess
+from tests.support.settings import make_settings
 
 pytestmark = pytest.mark.lrs
 

@@ -15,14 +15,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
+from activities.db import utcnow
+from activities.placements import Placement
 from lrs_client.dispatcher import Dispatcher
 from lrs_client.tables import OutboxRow
 from lti_tool import create_app
-from lti_tool.models import Placement, Platform
-from lti_tool.models._time import utcnow
-from tests.conftest import make_settings
+from lti_tool.models import Platform
 from tests.support.lrs import PASSWORD, USERNAME, LearningLockerProcess
 from tests.support.platform_signer import PlatformSigner, SigningKey
+from tests.support.settings import make_settings
 
 PSEUDONYM_SECRET = "test-pseudonym-secret"
 

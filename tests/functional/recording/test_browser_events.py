@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import sync_playwright
 
-from lti_tool.models import Placement
+from activities.placements import Placement
 from tests.functional.recording.conftest import launch_placement, verbs
 from tests.support.live import LiveServer
 from tests.support.platform_signer import PlatformSigner

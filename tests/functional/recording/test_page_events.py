@@ -9,7 +9,7 @@ import re
 from flask import Flask
 from flask.testing import FlaskClient
 
-from lti_tool.models import Placement
+from activities.placements import Placement
 from tests.functional.recording.conftest import deliver, launch_placement, outbox, stored, verbs
 from tests.support.lrs import LearningLockerProcess
 from tests.support.platform_signer import PlatformSigner

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.models import Placement
+from activities.placements import Placement
 from tests.functional.recording.conftest import deliver, outbox, stored
 from tests.support.lrs import LearningLockerProcess
 from tests.support.platform_signer import INSTRUCTOR, PlatformSigner

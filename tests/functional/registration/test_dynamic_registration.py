@@ -16,9 +16,9 @@ from werkzeug.test import TestResponse
 
 from lti_tool import create_app
 from lti_tool.models import Deployment, Platform
-from tests.conftest import make_settings
 from tests.functional.registration.stub_platform import TOOL_CONFIGURATION, StubPlatform
 from tests.support.ports import free_port
+from tests.support.settings import make_settings
 
 CLOSE_MESSAGE = "postMessage({subject: 'org.imsglobal.lti.close'}, '*')"
 AGS = "https://purl.imsglobal.org/spec/lti-ags/scope/"

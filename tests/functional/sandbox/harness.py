@@ -14,9 +14,9 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from lti_tool.models import Platform
-from lti_tool.sandbox import create_sandbox_app
-from lti_tool.sandbox.storage import Store
-from lti_tool.sandbox.tool_registration import register_with_tool
+from sandbox import create_sandbox_app
+from sandbox.storage import Store
+from sandbox.tool_registration import register_with_tool
 from tests.support.live import LiveServer
 from tests.support.ports import free_port
 

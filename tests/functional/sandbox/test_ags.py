@@ -8,13 +8,13 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from lti_tool.lti import ags
+from lti_tool.lti import ags, claims
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
 from lti_tool.models import ServiceToken
-from lti_tool.sandbox import people
+from sandbox import people
 from tests.functional.sandbox.harness import Sandbox, platform_row
 
-ALL_SCOPES = [ags.SCOPE_LINEITEM, ags.SCOPE_RESULT, ags.SCOPE_SCORE]
+ALL_SCOPES = [claims.SCOPE_LINEITEM, claims.SCOPE_RESULT_READONLY, claims.SCOPE_SCORE]
 LEARNER = people.LEARNERS[0].user_id
 
 
@@ -133,7 +133,7 @@ def test_access_token_is_cached_until_expiry(session: Session, sandbox: Sandbox)
 def test_missing_scope_and_unreachable_platform_raise_our_error(
     session: Session, sandbox: Sandbox
 ) -> None:
-    readonly = make_client(session, sandbox, scope=[ags.SCOPE_LINEITEM_READONLY])
+    readonly = make_client(session, sandbox, scope=[claims.SCOPE_LINEITEM_READONLY])
     with pytest.raises(PlatformServiceError, match="did not grant"):
         readonly.create_line_item(label="x", score_maximum=1)
     platform = platform_row(session, sandbox)

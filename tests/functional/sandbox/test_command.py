@@ -14,8 +14,8 @@ from lti_tool import create_app
 from lti_tool.cli import main
 from lti_tool.db import make_engine, make_session_factory
 from lti_tool.models import Platform
-from tests.conftest import make_settings
 from tests.support.ports import free_port, wait_for_port
+from tests.support.settings import make_settings
 
 PEERLOOP = str(Path(sys.executable).parent / "peerloop")
 

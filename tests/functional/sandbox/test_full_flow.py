@@ -10,8 +10,9 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.models import GradeSync, Placement
-from lti_tool.sandbox import people
+from activities.placements import Placement
+from lti_tool.models import GradeSync
+from sandbox import people
 from tests.functional.sandbox.harness import Forms, Sandbox
 from tests.support.live import LiveServer
 

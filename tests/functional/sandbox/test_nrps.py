@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.lti.nrps import NrpsClient
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
-from lti_tool.sandbox import people
+from sandbox import people
 from tests.functional.sandbox.harness import Sandbox, platform_row
 
 

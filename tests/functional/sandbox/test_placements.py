@@ -10,9 +10,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from lti_tool.launch_context import LaunchContext, issue_token
+from activities.placements import Placement
+from lti_tool.auth import issue_token
+from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.registrations import add_platform
-from lti_tool.models import Placement
 from tests.functional.sandbox.harness import Forms
 
 

@@ -6,9 +6,11 @@ from flask import Flask
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from lti_tool.launch_context import LaunchContext, issue_token
-from lti_tool.models import Placement, ServiceToken
-from lti_tool.sandbox import people
+from activities.placements import Placement
+from lti_tool.auth import issue_token
+from lti_tool.lti.context import LaunchContext
+from lti_tool.models import ServiceToken
+from sandbox import people
 from tests.functional.sandbox.harness import Forms, Sandbox, platform_row
 from tests.support.live import LiveServer
 

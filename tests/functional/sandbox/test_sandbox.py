@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from lti_tool.lti.keys import signing_key
-from lti_tool.sandbox import create_sandbox_app, people
+from sandbox import create_sandbox_app, people
 from tests.functional.sandbox.harness import Forms, Sandbox
 from tests.support.live import LiveServer
 

@@ -8,8 +8,8 @@ import jwt
 import pytest
 from sqlalchemy.orm import Session
 
-from lti_tool.launch_context import LaunchContext
 from lti_tool.lti import deep_linking, keys
+from lti_tool.lti.context import LaunchContext
 
 DL = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 LTI = "https://purl.imsglobal.org/spec/lti/claim/"

@@ -11,9 +11,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from activities.db import utcnow
 from lti_tool.lti import keys
 from lti_tool.models import ToolKey
-from lti_tool.models._time import utcnow
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
 

@@ -13,6 +13,7 @@ import pytest
 import redis
 from sqlalchemy import update
 
+from activities.db import utcnow
 from lti_tool.db import make_engine
 from lti_tool.lti.launch_state import (
     DatabaseStore,
@@ -21,14 +22,11 @@ from lti_tool.lti.launch_state import (
     begin_login,
     consume_nonce,
     find_login,
-    load_launch,
     nonce_used,
-    save_launch,
 )
 from lti_tool.models import LaunchState
-from lti_tool.models._time import utcnow
-from tests.conftest import DATABASES
 from tests.support.databases import PostgresDatabase, SqliteTemplate
+from tests.support.settings import DATABASES
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
 
@@ -102,12 +100,6 @@ def test_racing_workers_consume_a_nonce_exactly_once(store: LaunchStore) -> None
     for thread in threads:
         thread.join()
     assert sorted(results) == [False] * 7 + [True]
-
-
-def test_launch_data_round_trips(store: LaunchStore) -> None:
-    save_launch(store, "launch-1", {"claims": {"sub": "u1"}, "platform_id": 3}, 3600)
-    assert load_launch(store, "launch-1") == {"claims": {"sub": "u1"}, "platform_id": 3}
-    assert load_launch(store, "launch-2") is None
 
 
 def test_put_replaces_and_delete_removes(store: LaunchStore) -> None:

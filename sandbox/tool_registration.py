@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.lti import registrations
 from lti_tool.models import Platform
-from lti_tool.sandbox.app import registration_values
+from sandbox.app import registration_values
 
 
 def register_with_tool(session: Session, base_url: str) -> tuple[Platform, bool]:

@@ -1,4 +1,4 @@
-"""Who is here and from where: the launch context every view inside the LMS iframe gets.
+"""Who is here: the signed launch token, and the decorators that give views its context.
 
 Inside an LMS iframe our cookies are third-party and often blocked, so identity is carried by
 a signed, expiring *launch token* (itsdangerous, keyed by the app's secret) that pages put in
@@ -14,65 +14,15 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
 from typing import Any, TypeVar, cast
 
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lti_tool.errors import UserFacingError
+from lti_tool.lti.context import LaunchContext
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-STAFF_ROLES = frozenset({"Instructor", "TeachingAssistant", "ContentDeveloper", "Administrator"})
-
-
-@dataclass(frozen=True)
-class LaunchContext:
-    """What a validated LTI launch told us. Roles are normalised short names (see lti.roles)."""
-
-    platform_id: int
-    issuer: str
-    client_id: str
-    deployment_id: str
-    message_type: str
-    sub: str | None
-    roles: tuple[str, ...] = ()
-    name: str | None = None
-    email: str | None = None
-    locale: str | None = None
-    context_id: str | None = None
-    context_title: str | None = None
-    resource_link_id: str | None = None
-    resource_link_title: str | None = None
-    #: The LMS (``https://purl.imsglobal.org/spec/lti/claim/tool_platform``), if sent.
-    tool_platform: dict[str, Any] = field(default_factory=dict)
-    #: Deep-linking settings claim, on LtiDeepLinkingRequest only.
-    deep_linking_settings: dict[str, Any] | None = None
-    #: AGS endpoint claim (scopes, lineitems, lineitem), if the platform offers AGS.
-    ags_endpoint: dict[str, Any] | None = None
-    #: NRPS claim (context_memberships_url), if the platform offers NRPS.
-    nrps: dict[str, Any] | None = None
-    custom: dict[str, Any] = field(default_factory=dict)
-    #: Server-side id of this launch (the id_token's jti or a generated id).
-    launch_id: str = ""
-
-    @property
-    def is_staff(self) -> bool:
-        return bool(STAFF_ROLES.intersection(self.roles))
-
-    @property
-    def is_learner(self) -> bool:
-        return "Learner" in self.roles
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LaunchContext:
-        data = dict(data)
-        data["roles"] = tuple(data.get("roles", ()))
-        return cls(**data)
 
 
 class LaunchTokenError(UserFacingError):

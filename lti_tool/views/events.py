@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from activities.recording import PAGE_EVENTS, PageEvent, record_page_event
+from lti_tool.auth import launch_required
+from lti_tool.db import current_settings, get_session
 from lti_tool.errors import UserFacingError
-from lti_tool.launch_context import LaunchContext, launch_required
-from lti_tool.recording import PAGE_EVENTS, PageEvent, record_page_event
-from lti_tool.views.launch_targets import find_placement
-from lti_tool.web import db
+from lti_tool.features.activity.controllers import launch_placement
+from lti_tool.lti.context import LaunchContext
 
-bp = Blueprint("activity_events", __name__)
+bp = Blueprint("events", __name__)
 
 #: Longest value echoed back in an error message (the rest is someone's noise).
 ECHO_LIMIT = 40
@@ -34,7 +35,7 @@ def post_event(launch: LaunchContext, launch_token: str) -> Response:
             f"The activity event must be one of {', '.join(PAGE_EVENTS)}; got {shown}.",
             code="event_unknown",
         )
-    placement = find_placement(launch)
+    placement = launch_placement(launch)
     key = request.form.get("placement", "").strip()
     if key and key != placement.key:
         # The token is for one placement: it cannot report views of another.
@@ -42,8 +43,10 @@ def post_event(launch: LaunchContext, launch_token: str) -> Response:
             "This page's activity is not the one your LMS opened. Reload the course page.",
             code="event_placement_mismatch",
         )
-    session = db()
-    verb: PageEvent = "initialized" if event == "initialized" else "terminated"
-    record_page_event(session, launch, placement, verb)
-    session.commit()
+    person = launch.participant
+    if person is not None:
+        verb: PageEvent = "initialized" if event == "initialized" else "terminated"
+        session = get_session()
+        record_page_event(session, person, placement, launch.visit(current_settings()), verb)
+        session.commit()
     return Response(status=204)

@@ -4,6 +4,6 @@ A development aid: started only by ``peerloop sandbox run`` (or a test), never b
 and refused in production settings.
 """
 
-from lti_tool.sandbox.app import create_sandbox_app, registration_values
+from sandbox.app import create_sandbox_app, registration_values
 
 __all__ = ["create_sandbox_app", "registration_values"]

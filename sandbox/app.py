@@ -19,8 +19,8 @@ from lti1p3platform.exceptions import (
     UnsupportedGrantType,
 )
 
-from lti_tool.sandbox import people
-from lti_tool.sandbox.platform import (
+from sandbox import people
+from sandbox.platform import (
     FlaskPlatformRequest,
     PlatformConf,
     SandboxAgs,
@@ -33,9 +33,9 @@ from lti_tool.sandbox.platform import (
     resource_link_id,
     service_response,
 )
-from lti_tool.sandbox.storage import Store
+from sandbox.storage import Store
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLIENT_ID = "peerloop-sandbox"
 DEPLOYMENT_ID = "sandbox-deployment-1"
 
@@ -67,7 +67,7 @@ def create_sandbox_app(
     """The sandbox for a tool at ``tool_url``, itself served at ``base_url``."""
     if production:
         raise RuntimeError("the sandbox LMS is a development aid and never runs in production")
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=None)
+    app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
     store = Store(database_url)
     app.extensions["sandbox.store"] = store
     app.extensions["sandbox.config"] = SandboxConfig(

@@ -33,8 +33,8 @@ from lti1p3platform.service_connector import (
     TPage,
 )
 
-from lti_tool.sandbox import people
-from lti_tool.sandbox.storage import Store
+from sandbox import people
+from sandbox.storage import Store
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Cohort co-learning (small groups, rounds, shared artefacts); may use discussion."""

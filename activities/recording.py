@@ -1,0 +1,163 @@
+"""Interactions as xAPI statements, recorded in the caller's transaction.
+
+The one place that maps the domain's rows (a ``Participant`` acting on a ``Placement``, during
+a ``Visit``) onto the inputs of ``xapi.builders``. Every function only adds rows to
+``session``: the controller's commit keeps them with the interaction (or its rollback drops
+them together), and nobody waits for an LRS. Each returns False when there was nothing to
+record (an anonymous person, a first view or a launch's end already recorded), True when the
+statement was recorded.
+
+Statement ids are deterministic, so a replay never counts twice: ``launched`` and
+``terminated`` come from the launch id (one each per launch), ``initialized`` from the
+learner's registration in the placement (the first view only), ``shared`` from the
+placement's key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy.orm import Session
+from tincan import Statement
+
+from activities.db import utcnow
+from activities.people import Participant
+from lrs_client.outbox import enqueue, is_queued
+from xapi import builders
+from xapi.actors import account_name
+from xapi.ids import registration_id
+from xapi.inputs import Row, Where, Who, XapiOptions
+from xapi.objects import placement_key
+from xapi.serialize import to_json
+
+if TYPE_CHECKING:
+    from activities.placements import Placement
+
+PageEvent = Literal["initialized", "terminated"]
+PAGE_EVENTS: tuple[PageEvent, ...] = ("initialized", "terminated")
+
+
+@dataclass(frozen=True)
+class Visit:
+    """How the person came to the activity: what a statement says beyond who and what.
+
+    Built by the web layer once per request from the launch and the installation's settings.
+    """
+
+    #: The tool's public URL (activity IRIs are built on it).
+    tool_url: str
+    #: What statements may reveal (pseudonyms, names, text) and the xAPI version.
+    options: XapiOptions
+    #: The launch this request belongs to ("" when unknown).
+    launch_id: str = ""
+    #: When that launch began (the ``terminated`` duration is measured from it).
+    launched_at: datetime | None = None
+    #: The course as the launch named it (a course copy launches with its own id).
+    course_id: str | None = None
+    course_title: str | None = None
+    #: The platform's own resource link id of this launch.
+    resource_link_id: str | None = None
+    #: The LMS (LTI ``tool_platform`` claim, string values only).
+    tool_platform: dict[str, str] = field(default_factory=dict)
+    language: str | None = None
+
+
+def _who(person: Participant) -> Who:
+    return Who(issuer=person.issuer, sub=person.sub, name=person.name, email=person.email)
+
+
+def _where(placement: Placement, visit: Visit) -> Where:
+    """The placement in its course. The activity is identified by our own key, not the LTI
+    resource link id: the key exists from deep linking on, while the resource link id is only
+    known from the first launch, and the activity must be the same IRI in both statements.
+    Its deployment is the placement's, for the same reason (a course copy launches it from
+    another deployment)."""
+    return Where(
+        tool_url=visit.tool_url,
+        course_id=visit.course_id or placement.context_id or "",
+        course_title=visit.course_title,
+        placement_id=placement.key,
+        placement_title=placement.title,
+        deployment_id=placement.deployment_id,
+        activity_kind=placement.kind,
+        tool_platform=visit.tool_platform or None,
+        language=visit.language,
+    )
+
+
+def _record(session: Session, statement: Statement, visit: Visit) -> bool:
+    enqueue(session, to_json(statement, visit.options.version))
+    return True
+
+
+def record_launch(
+    session: Session,
+    person: Participant,
+    placement: Placement,
+    visit: Visit,
+    *,
+    at: datetime | None = None,
+) -> bool:
+    """Record ``launched`` for a resource-link launch of ``placement``."""
+    if not visit.launch_id:
+        return False
+    row = Row(kind="launch", id=visit.launch_id, at=at or visit.launched_at or utcnow())
+    statement = builders.launched(
+        _who(person), _where(placement, visit), row, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+def record_page_event(
+    session: Session,
+    person: Participant,
+    placement: Placement,
+    visit: Visit,
+    verb: PageEvent,
+    *,
+    at: datetime | None = None,
+    duration: timedelta | None = None,
+) -> bool:
+    """Record ``initialized`` (the learner's first view of the placement, ever) or
+    ``terminated`` (the page of this launch was left; once per launch), the latter with the
+    time since the launch as its duration unless ``duration`` is given."""
+    if verb not in PAGE_EVENTS:
+        raise ValueError(f"not a page event: {verb!r}")
+    who, where, options = _who(person), _where(placement, visit), visit.options
+    at = at or utcnow()
+    if verb == "initialized":
+        # Keyed by the registration (learner × placement), which holds the pseudonym rather
+        # than the LMS sub when pseudonymising.
+        registration = registration_id(
+            who.issuer, account_name(who, options), placement_key(who.issuer, where)
+        )
+        row = Row(kind="registration", id=str(registration), at=at)
+        statement = builders.initialized(who, where, row, options=options)
+    else:
+        if not visit.launch_id:
+            return False
+        if duration is None and visit.launched_at is not None and visit.launched_at <= at:
+            # The time from the launch to leaving the page; none for a clock that went back.
+            duration = at - visit.launched_at
+        row = Row(kind="launch", id=visit.launch_id, at=at)
+        statement = builders.terminated(who, where, row, duration=duration, options=options)
+    # Once only: a later one would carry another timestamp under the same id, which an LRS
+    # rejects (409) — and a destination added since must not get it either.
+    if is_queued(session, str(statement.id)):
+        return False
+    return _record(session, statement, visit)
+
+
+def record_placement_created(
+    session: Session, person: Participant, placement: Placement, visit: Visit
+) -> bool:
+    """Record ``shared``: the instructor ``person`` placed the activity."""
+    # The random key, not the integer id: ids restart with every database, and an LRS shared
+    # by two installations (or a rebuilt one) would see one statement id for two placements.
+    row = Row(kind="placement", id=placement.key, at=placement.created_at or utcnow())
+    statement = builders.placement_shared(
+        _who(person), _where(placement, visit), row, options=visit.options
+    )
+    return _record(session, statement, visit)

@@ -1,0 +1,13 @@
+"""URL map of the activity page."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from lti_tool.features.activity import controllers
+
+bp = Blueprint("activity", __name__, template_folder="templates")
+bp.add_url_rule("/placements/<key>", view_func=controllers.show, methods=["GET"])
+bp.add_url_rule(
+    "/placements/<key>/test-score", view_func=controllers.send_test_score, methods=["POST"]
+)

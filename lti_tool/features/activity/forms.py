@@ -1,0 +1,32 @@
+"""The staff's test-score form, validated into plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from werkzeug.datastructures import MultiDict
+
+from lti_tool.errors import UserFacingError
+
+
+@dataclass(frozen=True)
+class TestScoreForm:
+    user_sub: str
+    score: float
+    #: Every test score is out of this.
+    maximum: ClassVar[float] = 10.0
+
+    @classmethod
+    def parse(cls, form: MultiDict[str, str]) -> TestScoreForm:
+        user_sub = form.get("user_id", "").strip()
+        if not user_sub:
+            raise UserFacingError("Choose the learner to send a score for.", code="score_no_user")
+        message = f"The score must be a number from 0 to {cls.maximum:g}."
+        try:
+            score = float(form.get("score", ""))
+        except ValueError:
+            raise UserFacingError(message, code="score_bad") from None
+        if not 0 <= score <= cls.maximum:
+            raise UserFacingError(message, code="score_bad")
+        return cls(user_sub=user_sub, score=score)

@@ -1,0 +1,1 @@
+"""The cohort pages; they land with the cohort issue (may use the discussion pages)."""

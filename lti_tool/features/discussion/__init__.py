@@ -1,0 +1,1 @@
+"""The discussion pages; they land with the discussion issue."""

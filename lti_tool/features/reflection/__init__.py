@@ -1,0 +1,1 @@
+"""The reflection pages (learner and staff); they land with the reflection issue."""
