@@ -1,9 +1,10 @@
-"""LTI Dynamic Registration (IMS LTI-DR 1.0) and the Canvas developer-key JSON.
+"""LTI Dynamic Registration (IMS LTI-DR 1.0): the exchange with the platform.
 
 The platform opens ``/lti/register?openid_configuration=…&registration_token=…``; we read its
-OpenID configuration, POST our client registration, and store the client_id and deployment it
-returns. pylti1p3 has no dynamic registration, hence this module. Every failure becomes a
-``DynamicRegistrationError`` written for the LMS administrator who started the registration.
+OpenID configuration, POST our client registration (``tool_configuration``), and store the
+client_id and deployment it returns. pylti1p3 has no dynamic registration, hence this module.
+Every failure becomes a ``DynamicRegistrationError`` written for the LMS administrator who
+started the registration.
 """
 
 from __future__ import annotations
@@ -20,30 +21,14 @@ from lti_tool.errors import UserFacingError
 from lti_tool.logs import log_event
 from lti_tool.lti import registrations
 from lti_tool.lti.claims import (
-    DEEP_LINKING_REQUEST,
     PLATFORM_CONFIGURATION,
-    RESOURCE_LINK_REQUEST,
     SCOPE_NRPS,
     SCOPE_SCORE,
-    SERVICE_SCOPES,
     TOOL_CONFIGURATION,
 )
 from lti_tool.lti.http_read import read_at_most
+from lti_tool.lti.tool_configuration import tool_configuration
 from lti_tool.models import Platform
-
-LOGIN_PATH = "/lti/login"
-LAUNCH_PATH = "/lti/launch"
-JWKS_PATH = "/lti/jwks"
-
-TOOL_NAME = "Peerloop"
-TOOL_DESCRIPTION = (
-    "Social learning activities (reflections, peer discussion, cohorts) with every "
-    "interaction recorded as xAPI in your own Learning Record Store."
-)
-
-CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email", "locale")
-
-CANVAS_PRIVACY_LEVEL = "https://canvas.instructure.com/lti/privacy_level"
 
 # Platform documents are small; a cap keeps a wrong URL from streaming megabytes into memory.
 MAX_RESPONSE_BYTES = 1024 * 1024
@@ -88,91 +73,6 @@ class RegistrationOutcome:
     @property
     def roster(self) -> bool:
         return SCOPE_NRPS in self.granted_scopes
-
-
-def tool_urls(base_url: str) -> dict[str, str]:
-    base_url = base_url.rstrip("/")
-    return {
-        "login": base_url + LOGIN_PATH,
-        "launch": base_url + LAUNCH_PATH,
-        "jwks": base_url + JWKS_PATH,
-        "domain": urlsplit(base_url).netloc,
-    }
-
-
-def tool_configuration(base_url: str, product_family_code: str | None = None) -> dict[str, Any]:
-    """The client registration we POST (LTI-DR §3.5), with both message types and our scopes."""
-    urls = tool_urls(base_url)
-    # Canvas places deep linking by its own placement names; others use the spec's ContentArea.
-    if (product_family_code or "").lower() == "canvas":
-        placements = ["link_selection", "assignment_selection"]
-    else:
-        placements = ["ContentArea"]
-    return {
-        "application_type": "web",
-        "response_types": ["id_token"],
-        "grant_types": ["implicit", "client_credentials"],
-        "initiate_login_uri": urls["login"],
-        "redirect_uris": [urls["launch"]],
-        "client_name": TOOL_NAME,
-        "jwks_uri": urls["jwks"],
-        "token_endpoint_auth_method": "private_key_jwt",
-        "scope": " ".join(SERVICE_SCOPES),
-        TOOL_CONFIGURATION: {
-            "domain": urls["domain"],
-            "description": TOOL_DESCRIPTION,
-            "target_link_uri": urls["launch"],
-            "claims": list(CLAIMS),
-            "messages": [
-                {
-                    "type": RESOURCE_LINK_REQUEST,
-                    "target_link_uri": urls["launch"],
-                    "label": TOOL_NAME,
-                },
-                {
-                    "type": DEEP_LINKING_REQUEST,
-                    "target_link_uri": urls["launch"],
-                    "label": "Add a Peerloop activity",
-                    "placements": placements,
-                    "supported_types": ["ltiResourceLink"],
-                },
-            ],
-            CANVAS_PRIVACY_LEVEL: "public",
-        },
-    }
-
-
-def canvas_configuration(base_url: str) -> dict[str, Any]:
-    """The JSON a Canvas admin pastes (or points to) when creating an LTI developer key."""
-    urls = tool_urls(base_url)
-    placement = {
-        "message_type": DEEP_LINKING_REQUEST,
-        "target_link_uri": urls["launch"],
-        "text": "Add a Peerloop activity",
-    }
-    return {
-        "title": TOOL_NAME,
-        "description": TOOL_DESCRIPTION,
-        "oidc_initiation_url": urls["login"],
-        "target_link_uri": urls["launch"],
-        "public_jwk_url": urls["jwks"],
-        "scopes": list(SERVICE_SCOPES),
-        "extensions": [
-            {
-                "platform": "canvas.instructure.com",
-                "domain": urls["domain"],
-                "tool_id": "peerloop",
-                "privacy_level": "public",
-                "settings": {
-                    "text": TOOL_NAME,
-                    "placements": [
-                        {"placement": "link_selection", **placement},
-                        {"placement": "assignment_selection", **placement},
-                    ],
-                },
-            }
-        ],
-    }
 
 
 # --- talking to the platform -------------------------------------------------------------

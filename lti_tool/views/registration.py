@@ -11,7 +11,7 @@ from flask.typing import ResponseReturnValue
 from lti_tool import security
 from lti_tool.db import current_settings, get_session
 from lti_tool.logs import log_event
-from lti_tool.lti import dynamic_registration, keys
+from lti_tool.lti import dynamic_registration, keys, tool_configuration
 from lti_tool.lti.dynamic_registration import DynamicRegistrationError
 
 bp = Blueprint("registration", __name__)
@@ -72,4 +72,4 @@ def jwks() -> ResponseReturnValue:
 
 @bp.get("/lti/canvas.json")
 def canvas_json() -> dict[str, Any]:
-    return dynamic_registration.canvas_configuration(current_settings().base_url)
+    return tool_configuration.canvas_configuration(current_settings().base_url)
