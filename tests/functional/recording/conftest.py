@@ -4,7 +4,6 @@ registered in the tool's database, and a placement it can launch."""
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,12 +14,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.test import TestResponse
 
-from activities.db import utcnow
 from activities.placements import Placement
 from lrs_client.dispatcher import Dispatcher
 from lrs_client.tables import OutboxRow
 from lti_tool import create_app
 from lti_tool.models import Platform
+from tests import factories
+from tests.factories import PlacementFactory
 from tests.support.lrs import PASSWORD, USERNAME, LearningLockerProcess
 from tests.support.platform_signer import PlatformSigner, SigningKey
 from tests.support.settings import make_settings
@@ -70,20 +70,9 @@ def lms(recording_platform_key: SigningKey, db_session: Session) -> Iterator[Pla
 @pytest.fixture
 def placement(lms: PlatformSigner, db_session: Session) -> Placement:
     """A placement as deep linking leaves it: key known, resource link id not yet."""
-    platform_id = db_session.scalars(select(Platform.id).where(Platform.issuer == lms.issuer)).one()
-    row = Placement(
-        # Random like the real keys: both databases' runs share one LRS, and statement ids
-        # come from the key.
-        key=uuid.uuid4().hex,
-        platform_id=platform_id,
-        deployment_id=lms.deployment_id,
-        context_id="course-7",
-        title="Week 1 reflection",
-        prompt="How would you apply this in your next client meeting?",
-        created_by_sub="teacher-1",
-        created_at=utcnow(),
-    )
-    db_session.add(row)
+    platform = db_session.scalars(select(Platform).where(Platform.issuer == lms.issuer)).one()
+    with factories.bind(db_session):
+        row = PlacementFactory(platform=platform, deployment_id=lms.deployment_id)
     db_session.commit()
     return row
 

@@ -6,11 +6,12 @@ from flask import Flask
 from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from activities.placements import Placement
 from lti_tool.auth import issue_token
 from lti_tool.lti.context import LaunchContext
-from lti_tool.models import ServiceToken
+from lti_tool.models import Platform, ServiceToken
 from sandbox import people
+from tests import factories
+from tests.factories import PlacementFactory
 from tests.functional.sandbox.harness import Forms, Sandbox, platform_row
 from tests.support.live import LiveServer
 
@@ -35,11 +36,8 @@ def test_the_roster_is_fetched_once_and_then_shown_from_the_cache(
     live_app: LiveServer, sandbox: Sandbox, session: Session
 ) -> None:
     app: Flask = live_app.app  # type: ignore[attr-defined]
-    session.add(
-        Placement(
-            key="k-1", platform_id=sandbox.platform_id, deployment_id="d", title="T", prompt="Why?"
-        )
-    )
+    with factories.bind(session):
+        PlacementFactory(key="k-1", platform=session.get(Platform, sandbox.platform_id))
     session.commit()
     url = f"{sandbox.url}/api/courses/{people.COURSE_ID}/memberships"
     client = app.test_client()
