@@ -48,8 +48,9 @@ def utcnow() -> datetime:
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """Aware UTC datetimes on SQLite too (it hands back naive ones). A copy of the web layer's
-    type on purpose: lrs_client imports none of our other packages."""
+    """Aware UTC datetimes on SQLite too (it hands back naive ones). Defined here because
+    lrs_client imports none of our other packages; the domain and web layer use this one
+    (``activities.db``)."""
 
     impl = DateTime(timezone=True)
     cache_ok = True

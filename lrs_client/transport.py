@@ -1,7 +1,8 @@
 """HTTP to one LRS over a keep-alive ``requests.Session`` with explicit timeouts.
 
-Not ``tincan.RemoteLRS``: it has no timeout, opens a connection per call and fails on an
-empty 204 (see shared/XAPI.md). Every failure becomes one of ``lrs_client.errors``.
+Not ``tincan.RemoteLRS`` (tincan 1.0.0): it calls ``http.client`` with no timeout, so a silent
+LRS blocks it for ever, opens a connection per call, and ``save_statements`` raises
+``JSONDecodeError`` on the empty 204 some LRSs answer to an all-duplicate batch. Every failure becomes one of ``lrs_client.errors``.
 """
 
 from __future__ import annotations
