@@ -21,6 +21,7 @@ from lrs_client.errors import (
     LrsUnreachableError,
 )
 from lrs_client.tables import utcnow
+from lrs_client.versions import DEFAULT_VERSION
 
 DEFAULT_TIMEOUTS = (5.0, 30.0)  # (connect, read) seconds
 
@@ -33,7 +34,7 @@ class Transport:
         endpoint: str,
         username: str = "",
         password: str = "",
-        xapi_version: str = "1.0.3",
+        xapi_version: str = DEFAULT_VERSION,
         timeouts: tuple[float, float] = DEFAULT_TIMEOUTS,
     ) -> None:
         self.endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"

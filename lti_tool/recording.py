@@ -4,8 +4,8 @@ The one place that maps what a launch told us (``LaunchContext``) and a ``Placem
 inputs of ``xapi.builders``. Every function only adds outbox rows to ``session``: the view's
 commit sends them (or its rollback drops them with the interaction), and nobody waits for an
 LRS. Each returns False when there was nothing to record (no placement, an anonymous launch,
-a first view or a launch's end already recorded, pseudonymisation switched on without a
-secret), True when the statement went to the outbox (for every enabled destination).
+a first view or a launch's end already recorded), True when the statement went to the outbox
+(for every enabled destination).
 
 Statement ids are deterministic, so a replay never counts twice:
 ``launched`` and ``terminated`` come from the launch id (one each per launch), ``initialized``
@@ -16,7 +16,6 @@ placement's key.
 from __future__ import annotations
 
 import json
-import logging
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -27,7 +26,6 @@ from tincan import Statement
 from lrs_client.tables import Destination, OutboxRow
 from lti_tool.config import Settings
 from lti_tool.launch_context import LaunchContext
-from lti_tool.logs import log_event
 from lti_tool.lrs import record
 from lti_tool.models import Placement
 from lti_tool.models._time import utcnow
@@ -44,25 +42,10 @@ PageEvent = Literal["initialized", "terminated"]
 PAGE_EVENTS: tuple[PageEvent, ...] = ("initialized", "terminated")
 
 
-class RecordingConfigError(ValueError):
-    """The installation's xAPI settings cannot be honoured (an operator's mistake)."""
-
-
 def options_from(settings: Settings) -> XapiOptions:
-    """What statements may reveal, from the PEERLOOP_XAPI_* settings."""
-    secret = None
-    if settings.xapi_pseudonymize:
-        if not settings.xapi_pseudonym_secret:
-            raise RecordingConfigError(
-                "PEERLOOP_XAPI_PSEUDONYMIZE is on but PEERLOOP_XAPI_PSEUDONYM_SECRET is not set"
-            )
-        secret = settings.xapi_pseudonym_secret
-    return XapiOptions(
-        pseudonymize_secret=secret,
-        include_names=settings.xapi_include_names,
-        include_text=settings.xapi_include_text,
-        version=settings.lrs_version,
-    )
+    """What statements may reveal, from the PEERLOOP_XAPI_* settings (validated when the
+    settings were read, so a bad combination never gets this far)."""
+    return settings.xapi_options()
 
 
 def who_from(launch: LaunchContext) -> Who | None:
@@ -99,14 +82,7 @@ def _parts(
     who = who_from(launch)
     if who is None:
         return None
-    try:
-        options = options_from(settings)
-    except RecordingConfigError as exc:
-        # Sending raw LMS ids where pseudonyms were promised would break the promise for
-        # good; a missing statement can be explained. Loud in the log, never a failed page.
-        log_event("xapi_not_recorded", logging.ERROR, reason=str(exc))
-        return None
-    return who, where_from(launch, placement, settings), options, settings
+    return who, where_from(launch, placement, settings), options_from(settings), settings
 
 
 def _queue(session: Session, statement: Statement, settings: Settings) -> bool:

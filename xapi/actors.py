@@ -9,6 +9,7 @@ from typing import Any
 from tincan import Agent, AgentAccount, Group
 
 from xapi.inputs import Cohort, Where, Who, XapiOptions
+from xapi.serialize import TINCAN_FORMAT
 
 
 def account_name(who: Who, options: XapiOptions) -> str:
@@ -41,7 +42,7 @@ def agent(who: Who, options: XapiOptions) -> Agent:
 
 def agent_json(who: Who, options: XapiOptions) -> dict[str, Any]:
     """The Agent as JSON, for extensions that hold a person (mentioned, post author)."""
-    value: dict[str, Any] = agent(who, options).as_version("1.0.3")
+    value: dict[str, Any] = agent(who, options).as_version(TINCAN_FORMAT)
     return value
 
 

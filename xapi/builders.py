@@ -20,6 +20,7 @@ from xapi.actors import agent, agent_json
 from xapi.context import aware_utc, build_context, build_result, declared
 from xapi.ids import statement_id
 from xapi.inputs import Post, Prompt, Row, Where, Who, XapiOptions
+from xapi.serialize import TINCAN_FORMAT
 
 DEFAULT_OPTIONS = XapiOptions()
 
@@ -64,7 +65,7 @@ def _statement(
             spec, who, where, options, parent=parent, extensions=context_extensions
         ),
         timestamp=aware_utc(row.at),
-        version="1.0.3",
+        version=TINCAN_FORMAT,
     )
 
 

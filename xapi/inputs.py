@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-SUPPORTED_VERSIONS = ("1.0.3", "2.0.0")
-
 PostKind = Literal["thread", "post", "reply", "question", "reflection"]
 
 
@@ -55,16 +53,14 @@ class XapiOptions:
     include_names: bool = False  # Agent.name from the LMS (never when pseudonymising)
     include_email: bool = False  # Agent identified by mbox (never when pseudonymising)
     include_text: bool = True  # result.response and titles carry what people wrote
-    version: str = "1.0.3"
 
     def __post_init__(self) -> None:
-        if self.version not in SUPPORTED_VERSIONS:
-            raise ValueError(
-                f"xAPI version {self.version!r} is not supported; use one of "
-                + ", ".join(SUPPORTED_VERSIONS)
-            )
+        # The one check of the secret: lti_tool's settings build these options to validate.
         if self.pseudonymize_secret is not None and not self.pseudonymize_secret:
-            raise ValueError("the pseudonymisation secret must not be empty")
+            raise ValueError(
+                "pseudonymising needs a non-empty secret (keep it: changing it changes every "
+                "learner's pseudonym)"
+            )
 
 
 @dataclass(frozen=True)

@@ -136,8 +136,8 @@ def test_bad_inputs_get_clear_errors() -> None:
         b.joined_cohort(LEARNER, no_cohort, row("membership", 1))
     with pytest.raises(ValueError, match="not allowed"):
         b.locked(TEACHER, WHERE, row("moderation", 1), thread=Post(3, kind="reply"))
-    with pytest.raises(ValueError, match="not supported"):
-        XapiOptions(version="0.95")
+    with pytest.raises(ValueError, match="non-empty secret"):
+        XapiOptions(pseudonymize_secret="")
     with pytest.raises(ValueError, match="issuer and sub"):
         b.launched(Who(LEARNER.issuer, ""), WHERE, row("launch", 1))
     with pytest.raises(ValueError, match="row id"):
