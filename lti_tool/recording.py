@@ -67,6 +67,7 @@ def where_from(launch: LaunchContext, placement: Placement, settings: Settings) 
         course_id=launch.context_id or placement.context_id or "",
         course_title=launch.context_title,
         placement_id=placement.key,
+        resource_link_id=launch.resource_link_id,
         placement_title=placement.title,
         deployment_id=placement.deployment_id,
         activity_kind="reflection",

@@ -155,8 +155,10 @@ INTERACTIONS: tuple[Interaction, ...] = (
 
 # Extensions a statement may lack even when its interaction declares them (the profile says
 # "recommended" for these, "included" for the rest).
-OPTIONAL_EXTENSIONS = frozenset({v.POST_AUTHOR, v.FLAG_REASON, v.COHORT_ROUND})
+OPTIONAL_EXTENSIONS = frozenset(
+    {v.POST_AUTHOR, v.FLAG_REASON, v.COHORT_ROUND, v.LTI_RESOURCE_LINK_ID}
+)
 
 # Extensions every statement may carry, whatever the interaction.
 COMMON_CONTEXT_EXTENSIONS = (v.LTI_DEPLOYMENT_ID, v.LTI_CONTEXT_ID, v.LTI_RESOURCE_LINK_ID,
-                             v.COHORT_ROUND)  # fmt: skip
+                             v.PLACEMENT_KEY, v.COHORT_ROUND)  # fmt: skip

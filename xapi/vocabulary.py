@@ -209,7 +209,16 @@ LTI_CONTEXT_ID = _ext(
 LTI_RESOURCE_LINK_ID = _ext(
     "lti-resource-link-id",
     "LTI resource link id",
-    "The LTI resource link (placement) id.",
+    "The resource_link.id the LMS sent in the LTI launch (the platform's id of the link); "
+    "absent when it is not known, e.g. when an instructor places the activity by Deep Linking.",
+    "context",
+    "string",
+)
+PLACEMENT_KEY = _ext(
+    "placement-key",
+    "placement key",
+    "Peerloop's key of the activity placement: set by Deep Linking, before the LMS assigns a "
+    "resource link id; the placement activity's IRI is built from it.",
     "context",
     "string",
 )
@@ -278,6 +287,7 @@ FLAG_REASON = _ext(
 )
 
 EXTENSIONS: tuple[Extension, ...] = (
-    LTI_DEPLOYMENT_ID, LTI_CONTEXT_ID, LTI_RESOURCE_LINK_ID, ANONYMOUS_TO_PEERS, COHORT_ROUND,
+    LTI_DEPLOYMENT_ID, LTI_CONTEXT_ID, LTI_RESOURCE_LINK_ID, PLACEMENT_KEY, ANONYMOUS_TO_PEERS,
+    COHORT_ROUND,
     POST, POST_AUTHOR, MENTIONED_AGENT, WORD_COUNT, REACTION_KIND, RECOGNITION_KIND, FLAG_REASON,
 )  # fmt: skip
