@@ -112,7 +112,7 @@ def test_locale_is_normalised_to_a_language_tag() -> None:
 
 def test_mention_names_the_person_mentioned() -> None:
     body = to_json(SAMPLES["mentioned"](XapiOptions()))
-    person = body["context"]["extensions"][v.MENTIONED_AGENT.iri]
+    person = body["context"]["extensions"][v.MENTIONED_PERSON.iri]
     assert person["account"] == {"homePage": "https://lms.example.edu", "name": "peer-sub-19c2"}
 
 

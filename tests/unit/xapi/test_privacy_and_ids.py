@@ -65,7 +65,7 @@ def test_pseudonyms_of_many_people_do_not_collide() -> None:
 
 def test_people_in_extensions_are_pseudonymised_like_the_actor() -> None:
     body = to_json(SAMPLES["mentioned"](PSEUDONYMOUS))
-    mentioned = body["context"]["extensions"][v.MENTIONED_AGENT.iri]["account"]["name"]
+    mentioned = body["context"]["extensions"][v.MENTIONED_PERSON.iri]["account"]["name"]
     assert mentioned == account_name(PEER, PSEUDONYMOUS)
 
 
@@ -101,7 +101,7 @@ def test_no_usable_e_mail_keeps_the_account(email: str | None) -> None:
 def test_people_in_context_follow_the_e_mail_switch_too() -> None:
     body = to_json(SAMPLES["mentioned"](XapiOptions(include_email=True)))
     assert body["actor"] == {"objectType": "Agent", "mbox": "mailto:ada@example.edu"}
-    mentioned = body["context"]["extensions"][v.MENTIONED_AGENT.iri]
+    mentioned = body["context"]["extensions"][v.MENTIONED_PERSON.iri]
     assert mentioned == {"objectType": "Agent", "mbox": "mailto:bo@example.edu"}
 
 
