@@ -86,8 +86,7 @@ class Settings(BaseSettings):
         try:
             self.xapi_options()
         except ValueError as exc:
-            message = f"PEERLOOP_XAPI_PSEUDONYM_SECRET (pseudonymising is on): {exc}"
-            raise ValueError(message) from exc
+            raise ValueError(f"PEERLOOP_XAPI_* settings: {exc}") from exc
         return self
 
     def xapi_options(self) -> XapiOptions:

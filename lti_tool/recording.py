@@ -58,7 +58,8 @@ def who_from(launch: LaunchContext) -> Who | None:
 def where_from(launch: LaunchContext, placement: Placement, settings: Settings) -> Where:
     """The placement in its course. The placement is identified by our own key, not the LTI
     resource link id: the key exists from deep linking on, while the resource link id is only
-    known from the first launch, and the activity must be the same IRI in both statements.
+    known from the first launch, and the activity must be the same IRI in both statements
+    (the resource link id, when the launch has one, goes in its own extension).
     Its deployment is the placement's, for the same reason (a course copy launches it from
     another deployment)."""
     platform = {key: value for key, value in launch.tool_platform.items() if isinstance(value, str)}

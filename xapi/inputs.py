@@ -64,8 +64,8 @@ class XapiOptions:
         # The one check of the secret: lti_tool's settings build these options to validate.
         if self.pseudonymize_secret is not None and not self.pseudonymize_secret:
             raise ValueError(
-                "pseudonymising needs a non-empty secret (keep it: changing it changes every "
-                "learner's pseudonym)"
+                "pseudonymising needs a non-empty secret (PEERLOOP_XAPI_PSEUDONYM_SECRET; keep "
+                "it: changing it changes every learner's pseudonym)"
             )
 
 
