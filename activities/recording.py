@@ -25,6 +25,7 @@ from tincan import Statement
 from activities.db import utcnow
 from activities.people import Participant
 from lrs_client.outbox import enqueue, is_queued
+from lrs_client.versions import DEFAULT_VERSION
 from xapi import builders
 from xapi.actors import account_name
 from xapi.ids import registration_id
@@ -48,8 +49,10 @@ class Visit:
 
     #: The tool's public URL (activity IRIs are built on it).
     tool_url: str
-    #: What statements may reveal (pseudonyms, names, text) and the xAPI version.
+    #: What statements may reveal (pseudonyms, names, e-mail, text).
     options: XapiOptions
+    #: The xAPI version statements are written in (each LRS destination may ask another).
+    version: str = DEFAULT_VERSION
     #: The launch this request belongs to ("" when unknown).
     launch_id: str = ""
     #: When that launch began (the ``terminated`` duration is measured from it).
@@ -71,14 +74,16 @@ def _who(person: Participant) -> Who:
 def _where(placement: Placement, visit: Visit) -> Where:
     """The placement in its course. The activity is identified by our own key, not the LTI
     resource link id: the key exists from deep linking on, while the resource link id is only
-    known from the first launch, and the activity must be the same IRI in both statements.
-    Its deployment is the placement's, for the same reason (a course copy launches it from
-    another deployment)."""
+    known from the first launch, and the activity must be the same IRI in both statements
+    (the resource link id, when the launch has one, goes in its own extension). Its deployment
+    is the placement's, for the same reason (a course copy launches it from another
+    deployment)."""
     return Where(
         tool_url=visit.tool_url,
         course_id=visit.course_id or placement.context_id or "",
         course_title=visit.course_title,
         placement_id=placement.key,
+        resource_link_id=visit.resource_link_id,
         placement_title=placement.title,
         deployment_id=placement.deployment_id,
         activity_kind=placement.kind,
@@ -88,7 +93,7 @@ def _where(placement: Placement, visit: Visit) -> Where:
 
 
 def _record(session: Session, statement: Statement, visit: Visit) -> bool:
-    enqueue(session, to_json(statement, visit.options.version))
+    enqueue(session, to_json(statement, visit.version))
     return True
 
 

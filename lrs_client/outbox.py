@@ -11,9 +11,8 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from lrs_client.tables import Destination, OutboxRow, utcnow
-
-VERSIONS = ("1.0.3", "2.0.0")
+from lrs_client.tables import PENDING, Destination, OutboxRow, utcnow
+from lrs_client.versions import DEFAULT_VERSION, VERSIONS
 
 
 def enqueue(
@@ -41,7 +40,7 @@ def enqueue(
             "destination_id": destination_id,
             "statement_id": statement_id,
             "payload": payload,
-            "status": "pending",
+            "status": PENDING,
             "attempts": 0,
             "created_at": now,
             "next_attempt_at": now,
@@ -62,7 +61,7 @@ def save_destination(
     endpoint: str,
     username: str = "",
     password: str = "",
-    xapi_version: str = "1.0.3",
+    xapi_version: str = DEFAULT_VERSION,
     enabled: bool = True,
 ) -> Destination:
     """Create or update the destination called ``name`` (flushes, does not commit).

@@ -22,6 +22,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
 
+from lrs_client.versions import DEFAULT_VERSION
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -87,8 +89,8 @@ class Destination(LrsBase):
     # Basic-auth credentials (the LRS's key and secret); empty means no Authorization header.
     username: Mapped[str] = mapped_column(String(255), default="")
     password: Mapped[str] = mapped_column(String(255), default="")
-    # X-Experience-API-Version sent: "1.0.3" or "2.0.0".
-    xapi_version: Mapped[str] = mapped_column(String(8), default="1.0.3")
+    # X-Experience-API-Version sent: one of lrs_client.versions.VERSIONS.
+    xapi_version: Mapped[str] = mapped_column(String(8), default=DEFAULT_VERSION)
     # Disabled destinations get no new statements and their pending rows wait.
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     # Consecutive failed deliveries; drives the destination's exponential backoff.

@@ -2,7 +2,8 @@
 
 Not ``tincan.RemoteLRS`` (tincan 1.0.0): it calls ``http.client`` with no timeout, so a silent
 LRS blocks it for ever, opens a connection per call, and ``save_statements`` raises
-``JSONDecodeError`` on the empty 204 some LRSs answer to an all-duplicate batch. Every failure becomes one of ``lrs_client.errors``.
+``JSONDecodeError`` on the empty 204 some LRSs answer to an all-duplicate batch. Every failure
+becomes one of ``lrs_client.errors``.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from lrs_client.errors import (
     LrsUnreachableError,
 )
 from lrs_client.tables import utcnow
+from lrs_client.versions import DEFAULT_VERSION
 
 DEFAULT_TIMEOUTS = (5.0, 30.0)  # (connect, read) seconds
 
@@ -34,7 +36,7 @@ class Transport:
         endpoint: str,
         username: str = "",
         password: str = "",
-        xapi_version: str = "1.0.3",
+        xapi_version: str = DEFAULT_VERSION,
         timeouts: tuple[float, float] = DEFAULT_TIMEOUTS,
     ) -> None:
         self.endpoint = endpoint if endpoint.endswith("/") else endpoint + "/"

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lrs_client.versions import DEFAULT_VERSION, XapiVersion
 from xapi.inputs import XapiOptions
 
 # A placeholder, refused in production by _safe_combinations below.
@@ -58,13 +59,14 @@ class Settings(BaseSettings):
     lrs_url: str | None = Field(None, description="Default LRS endpoint (…/xAPI/).")
     lrs_username: str | None = None
     lrs_password: str | None = None
-    lrs_version: Literal["1.0.3", "2.0.0"] = "1.0.3"
+    lrs_version: XapiVersion = DEFAULT_VERSION
     lrs_worker_thread: bool = Field(
         True, description="Run the LRS dispatcher as a thread of the web process (development)."
     )
     xapi_pseudonymize: bool = False
     xapi_pseudonym_secret: str | None = None
     xapi_include_names: bool = False
+    xapi_include_email: bool = False
     xapi_include_text: bool = True
 
     @field_validator("base_url")
@@ -80,23 +82,28 @@ class Settings(BaseSettings):
                 "PEERLOOP_SECRET_KEY must be set to a random value of at least 32 characters "
                 "in production (e.g. python -c 'import secrets; print(secrets.token_urlsafe(48))')"
             )
-        if self.xapi_pseudonymize and not self.xapi_pseudonym_secret:
+        if self.xapi_pseudonymize and self.xapi_include_email:
             raise ValueError(
-                "PEERLOOP_XAPI_PSEUDONYMIZE is on but PEERLOOP_XAPI_PSEUDONYM_SECRET is empty: "
-                "set a secret (keep it: changing it changes every learner's pseudonym)"
+                "PEERLOOP_XAPI_INCLUDE_EMAIL cannot be combined with PEERLOOP_XAPI_PSEUDONYMIZE: "
+                "an e-mail address would identify the learner the pseudonym hides"
             )
+        try:
+            self.xapi_options()
+        except ValueError as exc:
+            raise ValueError(f"PEERLOOP_XAPI_* settings: {exc}") from exc
         return self
+
+    def xapi_options(self) -> XapiOptions:
+        """What statements may reveal, from the PEERLOOP_XAPI_* settings. XapiOptions holds the
+        rules (e.g. a pseudonymisation secret must not be empty), so they live in one place."""
+        secret = (self.xapi_pseudonym_secret or "") if self.xapi_pseudonymize else None
+        return XapiOptions(
+            pseudonymize_secret=secret,
+            include_names=self.xapi_include_names,
+            include_email=self.xapi_include_email,
+            include_text=self.xapi_include_text,
+        )
 
     @property
     def is_production(self) -> bool:
         return self.env == "production"
-
-    def xapi_options(self) -> XapiOptions:
-        """What statements may reveal, from the PEERLOOP_XAPI_* settings (the validator above
-        guarantees a secret whenever pseudonymising is on)."""
-        return XapiOptions(
-            pseudonymize_secret=self.xapi_pseudonym_secret if self.xapi_pseudonymize else None,
-            include_names=self.xapi_include_names,
-            include_text=self.xapi_include_text,
-            version=self.lrs_version,
-        )

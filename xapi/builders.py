@@ -20,6 +20,7 @@ from xapi.actors import agent, agent_json
 from xapi.context import aware_utc, build_context, build_result, declared
 from xapi.ids import statement_id
 from xapi.inputs import Post, Prompt, Row, Where, Who, XapiOptions
+from xapi.serialize import TINCAN_FORMAT
 
 DEFAULT_OPTIONS = XapiOptions()
 
@@ -42,6 +43,9 @@ def _statement(
     """Assemble a statement the way every interaction does; builders only pick the parts."""
     if obj.definition.type not in {kind.iri for kind in spec.object_types}:
         raise ValueError(f"{spec.name}: an object of type {obj.definition.type} is not allowed")
+    if spec.response and text is None:
+        # The template requires the word count, which is sent even with text switched off.
+        raise ValueError(f"{spec.name} needs the text written (e.g. Post.text) to count its words")
     declared(spec, list(result_extensions or {}), spec.result_extensions)
     declared(
         spec,
@@ -64,7 +68,7 @@ def _statement(
             spec, who, where, options, parent=parent, extensions=context_extensions
         ),
         timestamp=aware_utc(row.at),
-        version="1.0.3",
+        version=TINCAN_FORMAT,
     )
 
 
@@ -335,7 +339,7 @@ def mentioned(
     options: XapiOptions = DEFAULT_OPTIONS,
 ) -> Statement:
     """``who`` mentioned ``person`` in ``post``; one statement per person mentioned."""
-    context = {v.MENTIONED_AGENT.iri: agent_json(person, options)}
+    context = {v.MENTIONED_PERSON.iri: agent_json(person, options)}
     return _on_post(i.MENTIONED, who, where, row, post, options, context_extensions=context)
 
 

@@ -52,8 +52,10 @@ def build_context(
     values: dict[str, object] = {
         v.LTI_DEPLOYMENT_ID.iri: where.deployment_id,
         v.LTI_CONTEXT_ID.iri: where.course_id,
-        v.LTI_RESOURCE_LINK_ID.iri: where.placement_id,
+        v.PLACEMENT_KEY.iri: where.placement_id,
     }
+    if where.resource_link_id:
+        values[v.LTI_RESOURCE_LINK_ID.iri] = where.resource_link_id
     if where.cohort is not None and where.cohort.round is not None:
         values[v.COHORT_ROUND.iri] = where.cohort.round
     values.update(extensions or {})

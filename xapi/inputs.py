@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-SUPPORTED_VERSIONS = ("1.0.3", "2.0.0")
-
 PostKind = Literal["thread", "post", "reply", "question", "reflection"]
 ActivityKind = Literal["reflection", "discussion", "cohort"]
 
@@ -37,7 +35,9 @@ class Where:
 
     tool_url: str  # the tool's base URL: our activity IRIs live under it
     course_id: str  # LTI context id
-    placement_id: str  # LTI resource link id
+    # Peerloop's placement key: it exists from Deep Linking on (the resource link id only from
+    # the first launch) and stays the same in a course copy, so the activity IRI is built on it
+    placement_id: str
     deployment_id: str
     activity_kind: ActivityKind = "reflection"
     course_title: str | None = None
@@ -46,26 +46,28 @@ class Where:
     language: str | None = None  # the launch locale, e.g. "en" or "fr_CA"
     cohort: Cohort | None = None  # the learner's cohort here, if any
     instructor: Who | None = None  # the course's instructor, when the caller knows one
+    resource_link_id: str | None = None  # the platform's LTI resource_link.id, when known
 
 
 @dataclass(frozen=True)
 class XapiOptions:
     """Per-installation choices about what statements may reveal."""
 
-    pseudonymize_secret: str | None = None  # set: account name = HMAC-SHA256(secret, sub)
+    # set: account name = HMAC-SHA256(secret, sub), its first 128 bits in hex (32 characters)
+    pseudonymize_secret: str | None = None
     include_names: bool = False  # Agent.name from the LMS (never when pseudonymising)
-    include_email: bool = False  # Agent identified by mbox (never when pseudonymising)
+    # Agent identified by mbox instead of the account when the e-mail is known (one IFI only);
+    # never when pseudonymising
+    include_email: bool = False
     include_text: bool = True  # result.response and titles carry what people wrote
-    version: str = "1.0.3"
 
     def __post_init__(self) -> None:
-        if self.version not in SUPPORTED_VERSIONS:
-            raise ValueError(
-                f"xAPI version {self.version!r} is not supported; use one of "
-                + ", ".join(SUPPORTED_VERSIONS)
-            )
+        # The one check of the secret: lti_tool's settings build these options to validate.
         if self.pseudonymize_secret is not None and not self.pseudonymize_secret:
-            raise ValueError("the pseudonymisation secret must not be empty")
+            raise ValueError(
+                "pseudonymising needs a non-empty secret (PEERLOOP_XAPI_PSEUDONYM_SECRET; keep "
+                "it: changing it changes every learner's pseudonym)"
+            )
 
 
 @dataclass(frozen=True)

@@ -24,10 +24,15 @@ class Interaction:
     result_extensions: tuple[v.Extension, ...] = ()
     context_extensions: tuple[v.Extension, ...] = ()
     staff: bool = False  # done by staff: the actor is also context.instructor
+    needs_parent: bool = False  # context.contextActivities.parent is the post it answers
 
-    @property
-    def template_iri(self) -> str:
-        return f"{v.PROFILE_VERSION_IRI}/templates/{self.name.replace('_', '-')}"
+    def template_iri(self, object_type: v.ActivityType) -> str:
+        """One statement template per object type (a template has one objectActivityType);
+        an interaction with one type keeps the plain name."""
+        base = f"{v.PROFILE_VERSION_IRI}/templates/{self.name.replace('_', '-')}"
+        if object_type not in self.object_types:
+            raise ValueError(f"{self.name} has no template for {object_type.iri}")
+        return base if len(self.object_types) == 1 else f"{base}/{object_type.slug}"
 
 
 def _spec(
@@ -40,10 +45,11 @@ def _spec(
     result_extensions: tuple[v.Extension, ...] = (),
     context_extensions: tuple[v.Extension, ...] = (),
     staff: bool = False,
+    needs_parent: bool = False,
 ) -> Interaction:
     return Interaction(
         name, label, definition, verb, types, response, result_extensions, context_extensions,
-        staff,
+        staff, needs_parent,
     )  # fmt: skip
 
 
@@ -78,7 +84,8 @@ POSTED = _spec("posted", "Posted", "A user posted in a discussion or a cohort sp
                context_extensions=(v.ANONYMOUS_TO_PEERS,))  # fmt: skip
 REPLIED = _spec("replied", "Replied", "A user replied; the post answered is the parent.",
                 v.REPLIED, v.REPLY, response=True, result_extensions=WRITTEN,
-                context_extensions=(v.ANONYMOUS_TO_PEERS, *ABOUT_A_POST))  # fmt: skip
+                context_extensions=(v.ANONYMOUS_TO_PEERS, *ABOUT_A_POST),
+                needs_parent=True)  # fmt: skip
 EDITED = _spec("edited", "Edited", "A user changed the text of their post.",
                v.EDITED, *POSTS, response=True, result_extensions=WRITTEN)  # fmt: skip
 DELETED = _spec("deleted", "Deleted", "A post was removed by its author or staff.",
@@ -106,6 +113,7 @@ ACCEPTED_ANSWER = _spec(
     v.ACCEPTED,
     v.REPLY,
     context_extensions=ABOUT_A_POST,
+    needs_parent=True,
 )
 ENDORSED = _spec("endorsed", "Endorsed", "Staff endorsed an answer or post.",
                  v.ENDORSED, *POSTS, context_extensions=ABOUT_A_POST, staff=True)  # fmt: skip
@@ -136,15 +144,16 @@ UNLOCKED = _spec("unlocked", "Unlocked", "Staff reopened a thread or an activity
                  v.UNLOCKED, v.THREAD, *PLACEMENTS, staff=True)  # fmt: skip
 RELEASED = _spec("released", "Released", "Staff released peers' reflections to learners.",
                  v.RELEASED, *PLACEMENTS, staff=True)  # fmt: skip
+# The cohort round is a common extension (sent whenever the cohort has a round), not repeated.
 JOINED_COHORT = _spec("joined_cohort", "Joined cohort", "A learner joined a cohort.",
-                      v.JOINED, v.COHORT, context_extensions=(v.COHORT_ROUND,))  # fmt: skip
+                      v.JOINED, v.COHORT)  # fmt: skip
 LEFT_COHORT = _spec("left_cohort", "Left cohort", "A learner left a cohort.",
-                    v.LEFT, v.COHORT, context_extensions=(v.COHORT_ROUND,))  # fmt: skip
+                    v.LEFT, v.COHORT)  # fmt: skip
 COMPLETED = _spec("completed", "Completed",
                   "A learner met the participation rule of an activity.",
                   v.COMPLETED, *PLACEMENTS)  # fmt: skip
 MENTIONED = _spec("mentioned", "Mentioned", "A user mentioned a person in a post.",
-                  v.MENTIONED, *POSTS, context_extensions=(v.MENTIONED_AGENT,))  # fmt: skip
+                  v.MENTIONED, *POSTS, context_extensions=(v.MENTIONED_PERSON,))  # fmt: skip
 
 INTERACTIONS: tuple[Interaction, ...] = (
     LAUNCHED, INITIALIZED, TERMINATED, VIEWED, PLACEMENT_SHARED, REFLECTION_ANSWERED, POSTED,
@@ -155,8 +164,10 @@ INTERACTIONS: tuple[Interaction, ...] = (
 
 # Extensions a statement may lack even when its interaction declares them (the profile says
 # "recommended" for these, "included" for the rest).
-OPTIONAL_EXTENSIONS = frozenset({v.POST_AUTHOR, v.FLAG_REASON, v.COHORT_ROUND})
+OPTIONAL_EXTENSIONS = frozenset(
+    {v.POST_AUTHOR, v.FLAG_REASON, v.COHORT_ROUND, v.LTI_RESOURCE_LINK_ID}
+)
 
 # Extensions every statement may carry, whatever the interaction.
 COMMON_CONTEXT_EXTENSIONS = (v.LTI_DEPLOYMENT_ID, v.LTI_CONTEXT_ID, v.LTI_RESOURCE_LINK_ID,
-                             v.COHORT_ROUND)  # fmt: skip
+                             v.PLACEMENT_KEY, v.COHORT_ROUND)  # fmt: skip

@@ -17,11 +17,18 @@ from xapi.interactions import (
 
 PROFILES_CONTEXT = "https://w3id.org/xapi/profiles/context"
 PROFILES_SPEC = "https://w3id.org/xapi/profiles#1.0"
-VERSION_DATE = "2026-11-23T00:00:00Z"  # when v1 was published; a new version gets a new date
 MEDIA_TYPE = "application/ld+json"
+# Newest first; each version after the first names the one it revises (wasRevisionOf).
+VERSIONS: tuple[tuple[str, str, str | None], ...] = (
+    (v.PROFILE_VERSION_IRI, "2026-12-01T00:00:00Z", v.PREVIOUS_VERSION_IRI),
+    (v.PREVIOUS_VERSION_IRI, "2026-11-23T00:00:00Z", None),
+)
 
 ANY_INTERACTION_IRI = f"{v.PROFILE_VERSION_IRI}/patterns/any-interaction"
 REGISTRATION_PATTERN_IRI = f"{v.PROFILE_VERSION_IRI}/patterns/learner-in-placement"
+
+POST_TYPES = (v.THREAD, v.MESSAGE, v.REPLY, v.QUESTION)
+PLACEMENT_TYPES = tuple(v.PLACEMENT_TYPES.values())
 
 
 def _text(value: str) -> dict[str, str]:
@@ -53,9 +60,17 @@ def _extension_concept(ext: v.Extension) -> dict[str, Any]:
 
 
 def concepts() -> list[dict[str, Any]]:
-    verbs = [_concept(verb.iri, "Verb", verb.display, verb.definition) for verb in v.VERBS]
-    types = [_concept(t.iri, "ActivityType", t.label, t.definition) for t in v.ACTIVITY_TYPES]
-    return verbs + types + [_extension_concept(ext) for ext in v.EXTENSIONS]
+    """Only the concepts this profile defines. Borrowed ones (ADL, SCORM, TinCan, Activity
+    Streams, AcrossX, DoD ISD) stay in their own profiles: a profile MUST NOT define a concept
+    another profile defines (xAPI Profiles 1.0, Part Two §7), so templates just use their IRIs."""
+    verbs = [
+        _concept(verb.iri, "Verb", verb.display, verb.definition) for verb in v.VERBS if verb.ours
+    ]
+    types = [
+        _concept(t.iri, "ActivityType", t.label, t.definition) for t in v.ACTIVITY_TYPES if t.ours
+    ]
+    extensions = [_extension_concept(ext) for ext in v.EXTENSIONS if ext.ours]
+    return verbs + types + extensions
 
 
 def _extension_rule(ext: v.Extension) -> dict[str, Any]:
@@ -64,25 +79,47 @@ def _extension_rule(ext: v.Extension) -> dict[str, Any]:
     return {"location": f"$.{where}.extensions['{ext.iri}']", "presence": presence}
 
 
-def _rules(spec: Interaction) -> list[dict[str, Any]]:
+def _parent_rule(spec: Interaction, object_type: v.ActivityType) -> dict[str, Any]:
+    location = "$.context.contextActivities.parent[*].definition.type"
+    if object_type not in POST_TYPES:
+        return {"location": location, "presence": "excluded"}
+    presence = "included" if spec.needs_parent else "recommended"
+    return {
+        "location": location,
+        "presence": presence,
+        "all": [kind.iri for kind in POST_TYPES],
+        "scopeNote": _text("The thread a post is in, or the post it answers."),
+    }
+
+
+def _rules(spec: Interaction, object_type: v.ActivityType) -> list[dict[str, Any]]:
     rules: list[dict[str, Any]] = [
+        {"location": "$.id", "presence": "included"},
+        {"location": "$.timestamp", "presence": "included"},
+        {"location": "$.actor.objectType", "presence": "included", "all": ["Agent"]},
+        {
+            "location": "$.actor.account | $.actor.mbox",
+            "presence": "included",
+            "scopeNote": _text(
+                "The LTI account (homePage = the platform's issuer, name = the LTI sub or its "
+                "pseudonym), or mbox instead when the installation identifies people by e-mail."
+            ),
+        },
+        {"location": "$.context.registration", "presence": "included"},
         {
             "location": "$.context.contextActivities.category[*].id",
             "presence": "included",
             "any": [v.PROFILE_VERSION_IRI],
         },
-        {"location": "$.context.registration", "presence": "included"},
-        {"location": "$.actor.objectType", "presence": "included", "any": ["Agent"]},
-        {"location": "$.timestamp", "presence": "included"},
+        {
+            "location": "$.context.contextActivities.grouping[*].definition.type",
+            "presence": "included",
+            "any": [kind.iri for kind in PLACEMENT_TYPES],
+            "all": [v.COURSE.iri, *(kind.iri for kind in PLACEMENT_TYPES)],
+            "scopeNote": _text("The LMS course and the activity placement it happened in."),
+        },
+        _parent_rule(spec, object_type),
     ]
-    if len(spec.object_types) > 1:
-        rules.append(
-            {
-                "location": "$.object.definition.type",
-                "presence": "included",
-                "any": [kind.iri for kind in spec.object_types],
-            }
-        )
     if spec.response:
         rules.append(
             {
@@ -93,22 +130,43 @@ def _rules(spec: Interaction) -> list[dict[str, Any]]:
                 ),
             }
         )
+    else:
+        rules.append({"location": "$.result.response", "presence": "excluded"})
     if spec.staff:
         rules.append({"location": "$.context.instructor", "presence": "included"})
+    if object_type == v.COHORT:
+        rules.append({"location": "$.context.team", "presence": "included"})
+    if object_type == v.INTERACTION:
+        rules.append(
+            {
+                "location": "$.object.definition.interactionType",
+                "presence": "included",
+                "all": ["long-fill-in"],
+            }
+        )
+    if spec.verb == v.TERMINATED:
+        rules.append({"location": "$.result.duration", "presence": "recommended"})
+    if spec.verb == v.COMPLETED:
+        rules.append({"location": "$.result.completion", "presence": "included", "all": [True]})
     extensions = COMMON_CONTEXT_EXTENSIONS + spec.context_extensions + spec.result_extensions
-    rules.extend(_extension_rule(ext) for ext in extensions)
+    # dict.fromkeys: each extension once, in order, however many lists declare it.
+    rules.extend(_extension_rule(ext) for ext in dict.fromkeys(extensions))
     return rules
 
 
-def template(spec: Interaction) -> dict[str, Any]:
-    doc = _concept(spec.template_iri, "StatementTemplate", spec.label, spec.definition)
+def template(spec: Interaction, object_type: v.ActivityType) -> dict[str, Any]:
+    label = spec.label if len(spec.object_types) == 1 else f"{spec.label} ({object_type.label})"
+    doc = _concept(spec.template_iri(object_type), "StatementTemplate", label, spec.definition)
     doc["verb"] = spec.verb.iri
-    if len(spec.object_types) == 1:
-        doc["objectActivityType"] = spec.object_types[0].iri
+    doc["objectActivityType"] = object_type.iri
     doc["contextGroupingActivityType"] = [v.COURSE.iri]
     doc["contextCategoryActivityType"] = [v.PROFILE_ACTIVITY_TYPE]
-    doc["rules"] = _rules(spec)
+    doc["rules"] = _rules(spec, object_type)
     return doc
+
+
+def templates() -> list[dict[str, Any]]:
+    return [template(spec, kind) for spec in INTERACTIONS for kind in spec.object_types]
 
 
 def patterns() -> list[dict[str, Any]]:
@@ -133,9 +191,19 @@ def patterns() -> list[dict[str, Any]]:
             **common,
             "prefLabel": _text("Any interaction"),
             "definition": _text("One statement following any of this profile's templates."),
-            "alternates": [spec.template_iri for spec in INTERACTIONS],
+            "alternates": [doc["id"] for doc in templates()],
         },
     ]
+
+
+def _versions() -> list[dict[str, Any]]:
+    out: list[dict[str, Any]] = []
+    for iri, generated, revises in VERSIONS:
+        version: dict[str, Any] = {"id": iri, "generatedAtTime": generated}
+        if revises is not None:
+            version["wasRevisionOf"] = [revises]
+        out.append(version)
+    return out
 
 
 @cache
@@ -153,10 +221,10 @@ def profile_document() -> dict[str, Any]:
             "moderation, recognition and cohorts. Actors are LTI accounts (homePage = LTI "
             "issuer), optionally pseudonymised; registration = one person in one placement."
         ),
-        "versions": [{"id": v.PROFILE_VERSION_IRI, "generatedAtTime": VERSION_DATE}],
+        "versions": _versions(),
         "author": {"type": "Organization", "name": "Peerloop", "url": v.BASE},
         "concepts": concepts(),
-        "templates": [template(spec) for spec in INTERACTIONS],
+        "templates": templates(),
         "patterns": patterns(),
     }
 

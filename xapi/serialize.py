@@ -1,4 +1,4 @@
-"""Statements as the JSON an LRS receives, for xAPI 1.0.3 (default) or 2.0.0."""
+"""Statements as the JSON an LRS receives, for xAPI 1.0.3 or 2.0.0."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ from typing import Any
 
 from tincan import Statement
 
-from xapi.inputs import SUPPORTED_VERSIONS
-
-DEFAULT_VERSION = "1.0.3"
+# The newest xAPI version tincan serialises: the body's shape, not a choice of what to send.
+TINCAN_FORMAT = "1.0.3"
 
 
 def _pruned(value: Any) -> Any:
@@ -26,17 +25,14 @@ def _pruned(value: Any) -> Any:
     return value
 
 
-def to_json(statement: Statement, version: str = DEFAULT_VERSION) -> dict[str, Any]:
-    """The statement as a JSON-ready dict for the given xAPI version.
+def to_json(statement: Statement, version: str = TINCAN_FORMAT) -> dict[str, Any]:
+    """The statement as a JSON-ready dict whose ``version`` property is ``version``.
 
     1.0.3 statements are also valid 2.0.0 statements (IEEE 9274.1.1) apart from the
     ``version`` property and the request header, which the LRS client sets per LRS; our
-    timestamps always carry an offset, which 2.0.0 requires.
+    timestamps always carry an offset, which 2.0.0 requires. Which versions may be sent is
+    ``lrs_client.versions`` (checked where an LRS is configured), so it is not checked here.
     """
-    if version not in SUPPORTED_VERSIONS:
-        raise ValueError(
-            f"xAPI version {version!r} is not supported; use one of {', '.join(SUPPORTED_VERSIONS)}"
-        )
-    body: dict[str, Any] = _pruned(statement.as_version("1.0.3"))
+    body: dict[str, Any] = _pruned(statement.as_version(TINCAN_FORMAT))
     body["version"] = version
     return body

@@ -15,6 +15,7 @@ from lrs_client.status import retry_dead as revive_dead
 from lrs_client.status import status as outbox_status
 from lrs_client.tables import Destination
 from lrs_client.transport import Transport
+from lrs_client.versions import DEFAULT_VERSION, VERSIONS
 from lrs_client.worker import run_process
 from lti_tool.db import current_settings, session_factory, session_scope
 from lti_tool.lrs import DEFAULT, dispatch_config, sync_default_destination
@@ -211,7 +212,7 @@ def ping(destination: str | None) -> None:
 @click.option("--endpoint", required=True, help="The LRS's xAPI base URL (…/xAPI/).")
 @click.option("--username", default="", help="Basic-auth key.")
 @click.option("--password", default="", help="Basic-auth secret.", envvar="PEERLOOP_LRS_SECRET")
-@click.option("--version", "xapi_version", type=click.Choice(["1.0.3", "2.0.0"]), default="1.0.3")
+@click.option("--version", "xapi_version", type=click.Choice(VERSIONS), default=DEFAULT_VERSION)
 def add_destination(
     name: str, endpoint: str, username: str, password: str, xapi_version: str
 ) -> None:

@@ -86,6 +86,7 @@ class LaunchContext:
         return Visit(
             tool_url=settings.base_url,
             options=settings.xapi_options(),
+            version=settings.lrs_version,
             launch_id=self.launch_id,
             launched_at=datetime.fromtimestamp(self.launched_at, UTC) if self.launched_at else None,
             course_id=self.context_id,

@@ -24,6 +24,7 @@ from tests.functional.recording.conftest import (
 )
 from tests.support.lrs import LearningLockerProcess
 from tests.support.platform_signer import PlatformSigner
+from xapi.vocabulary import LTI_RESOURCE_LINK_ID, PLACEMENT_KEY
 
 LAUNCHED = "http://adlnet.gov/expapi/verbs/launched"
 TOOL_PLATFORM = {"guid": "lms-1", "name": "Moodle at Example U", "product_family_code": "moodle"}
@@ -139,7 +140,8 @@ def test_pseudonymised_actor_and_names_setting(
     (queued,) = outbox(app)
     deliver(app)
     actor = stored(lrs, queued["id"])["actor"]
-    expected = hmac.new(PSEUDONYM_SECRET.encode(), b"user-42", hashlib.sha256).hexdigest()
+    # 128 bits of the HMAC in hex: 32 characters, within an LRS's 50-character account.name
+    expected = hmac.new(PSEUDONYM_SECRET.encode(), b"user-42", hashlib.sha256).hexdigest()[:32]
     assert actor == {"objectType": "Agent", "account": {"homePage": lms.issuer, "name": expected}}
 
 
@@ -161,3 +163,33 @@ def test_settings_cannot_be_changed_after_start(
     with pytest.raises(ValidationError):
         app.config["PEERLOOP"].xapi_pseudonym_secret = None
     assert app.config["PEERLOOP"].xapi_options().pseudonymize_secret == PSEUDONYM_SECRET
+
+
+def test_e_mail_identifies_the_learner_only_when_turned_on(
+    make_app: Callable[..., Flask], lms: PlatformSigner, placement: Placement
+) -> None:
+    account = {"homePage": lms.issuer, "name": "user-42"}
+    app = make_app()
+    assert (
+        launch_placement(app.test_client(), lms, placement, email="ada@example.edu").status_code
+        == 200
+    )
+    assert outbox(app)[-1]["actor"] == {"objectType": "Agent", "account": account}
+    app = make_app(xapi_include_email=True)
+    assert (
+        launch_placement(app.test_client(), lms, placement, email="ada@example.edu").status_code
+        == 200
+    )
+    # one identifier per Agent: mbox replaces the account
+    assert outbox(app)[-1]["actor"] == {"objectType": "Agent", "mbox": "mailto:ada@example.edu"}
+
+
+def test_statements_carry_the_platforms_resource_link_id_and_our_placement_key(
+    make_app: Callable[..., Flask], lms: PlatformSigner, placement: Placement
+) -> None:
+    app = make_app()
+    assert launch_placement(app.test_client(), lms, placement).status_code == 200
+    (queued,) = outbox(app)
+    extensions = queued["context"]["extensions"]
+    assert extensions[LTI_RESOURCE_LINK_ID.iri] == "link-1"  # the launch's resource_link.id
+    assert extensions[PLACEMENT_KEY.iri] == placement.key

@@ -3,7 +3,9 @@
 import pytest
 from pydantic import ValidationError
 
+from lrs_client.versions import DEFAULT_VERSION, VERSIONS
 from lti_tool.config import Settings
+from xapi.inputs import XapiOptions
 
 
 def test_production_refuses_the_development_secret() -> None:
@@ -22,8 +24,33 @@ def test_production_accepts_a_long_random_secret() -> None:
 
 
 def test_pseudonymisation_needs_its_secret() -> None:
-    with pytest.raises(ValidationError, match="PEERLOOP_XAPI_PSEUDONYM_SECRET is empty"):
-        Settings(xapi_pseudonymize=True)
+    for secret in (None, ""):
+        with pytest.raises(ValidationError, match=r"secret \(PEERLOOP_XAPI_PSEUDONYM_SECRET"):
+            Settings(xapi_pseudonymize=True, xapi_pseudonym_secret=secret)
+
+
+def test_e_mail_cannot_go_with_pseudonyms() -> None:
+    with pytest.raises(ValidationError, match="INCLUDE_EMAIL cannot be combined"):
+        Settings(xapi_pseudonymize=True, xapi_pseudonym_secret="s", xapi_include_email=True)
+
+
+def test_xapi_options_follow_the_settings() -> None:
+    assert Settings().xapi_options() == XapiOptions()
+    options = Settings(
+        xapi_pseudonymize=True, xapi_pseudonym_secret="s", xapi_include_text=False
+    ).xapi_options()
+    assert options == XapiOptions(pseudonymize_secret="s", include_text=False)
+    # a secret left in the environment does nothing while pseudonymising is off
+    assert Settings(xapi_pseudonym_secret="s").xapi_options().pseudonymize_secret is None
+    assert Settings(xapi_include_email=True).xapi_options().include_email
+
+
+def test_lrs_version_is_one_of_the_versions_lrs_client_speaks() -> None:
+    assert Settings().lrs_version == DEFAULT_VERSION
+    for version in VERSIONS:
+        assert Settings(lrs_version=version).lrs_version == version
+    with pytest.raises(ValidationError, match="lrs_version"):
+        Settings(lrs_version="3.0")
 
 
 def test_base_url_loses_its_trailing_slash() -> None:

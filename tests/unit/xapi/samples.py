@@ -20,7 +20,7 @@ AT = datetime(2026, 11, 23, 9, 30, 0, tzinfo=UTC)
 WHERE = Where(
     tool_url="https://peerloop.example.edu",
     course_id="course-101",
-    placement_id="link-42",
+    placement_id="placement-key-42",
     deployment_id="deployment-1",
     activity_kind="discussion",
     course_title="Consulting Skills 101",
@@ -28,11 +28,12 @@ WHERE = Where(
     tool_platform={"name": "Example Moodle", "product_family_code": "moodle"},
     language="en_GB",
     cohort=Cohort("cohort-3", name="Cohort 3", round=2),
+    resource_link_id="lms-resource-link-9",
 )
 REFLECTION_WHERE = Where(
     tool_url=WHERE.tool_url,
     course_id=WHERE.course_id,
-    placement_id="link-43",
+    placement_id="placement-key-43",
     deployment_id=WHERE.deployment_id,
     activity_kind="reflection",
     course_title=WHERE.course_title,

@@ -57,7 +57,7 @@ def test_statement_follows_its_spec(name: str) -> None:
     grouping_types = [a["definition"]["type"] for a in context["contextActivities"]["grouping"]]
     assert grouping_types[0] == v.COURSE.iri
     assert grouping_types[1] in {t.iri for t in v.PLACEMENT_TYPES.values()}
-    for ext in (v.LTI_DEPLOYMENT_ID, v.LTI_CONTEXT_ID, v.LTI_RESOURCE_LINK_ID):
+    for ext in (v.LTI_DEPLOYMENT_ID, v.LTI_CONTEXT_ID, v.PLACEMENT_KEY):
         assert context["extensions"][ext.iri]
     assert context["registration"]
     assert context["platform"] == "Example Moodle"
@@ -112,5 +112,16 @@ def test_locale_is_normalised_to_a_language_tag() -> None:
 
 def test_mention_names_the_person_mentioned() -> None:
     body = to_json(SAMPLES["mentioned"](XapiOptions()))
-    person = body["context"]["extensions"][v.MENTIONED_AGENT.iri]
+    person = body["context"]["extensions"][v.MENTIONED_PERSON.iri]
     assert person["account"] == {"homePage": "https://lms.example.edu", "name": "peer-sub-19c2"}
+
+
+def test_resource_link_id_is_the_platforms_and_the_placement_key_is_ours() -> None:
+    body = to_json(SAMPLES["posted"](XapiOptions()))
+    extensions = body["context"]["extensions"]
+    assert extensions[v.LTI_RESOURCE_LINK_ID.iri] == "lms-resource-link-9"
+    assert extensions[v.PLACEMENT_KEY.iri] == "placement-key-42"
+    # unknown (e.g. a Deep Linking launch): left out, never filled with our key
+    unknown = to_json(SAMPLES["released"](XapiOptions()))["context"]["extensions"]
+    assert v.LTI_RESOURCE_LINK_ID.iri not in unknown
+    assert unknown[v.PLACEMENT_KEY.iri] == "placement-key-43"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 from datetime import datetime, timedelta, timezone
 
@@ -43,14 +45,27 @@ def test_pseudonym_is_stable_per_sub_and_changes_with_the_secret() -> None:
     other = to_json(SAMPLES["posted"](XapiOptions(pseudonymize_secret="another-secret")))
     assert first == again
     assert first["homePage"] == LEARNER.issuer
-    assert len(first["name"]) == 64  # hex HMAC-SHA256
     assert other["actor"]["account"]["name"] != first["name"]
     assert account_name(LEARNER, PSEUDONYMOUS) != account_name(PEER, PSEUDONYMOUS)
 
 
+def test_pseudonym_fits_an_lrs_column_of_50_and_is_the_full_hmacs_prefix() -> None:
+    name = account_name(PEER, PSEUDONYMOUS)
+    assert len(name) == 32 <= 50  # 128 bits in hex
+    assert set(name) <= set("0123456789abcdef")
+    full = hmac.new(b"installation-secret-1", PEER.sub.encode(), hashlib.sha256).hexdigest()
+    # what was sent before this change (all 64 digits) maps to today's name by truncation
+    assert name == full[:32]
+
+
+def test_pseudonyms_of_many_people_do_not_collide() -> None:
+    names = {account_name(Who(LEARNER.issuer, f"sub-{n}"), PSEUDONYMOUS) for n in range(5000)}
+    assert len(names) == 5000
+
+
 def test_people_in_extensions_are_pseudonymised_like_the_actor() -> None:
     body = to_json(SAMPLES["mentioned"](PSEUDONYMOUS))
-    mentioned = body["context"]["extensions"][v.MENTIONED_AGENT.iri]["account"]["name"]
+    mentioned = body["context"]["extensions"][v.MENTIONED_PERSON.iri]["account"]["name"]
     assert mentioned == account_name(PEER, PSEUDONYMOUS)
 
 
@@ -69,6 +84,25 @@ def test_names_and_email_only_when_turned_on() -> None:
     mailed = to_json(SAMPLES["launched"](XapiOptions(include_email=True)))["actor"]
     # one identifier only: the e-mail replaces the account
     assert mailed == {"objectType": "Agent", "mbox": "mailto:ada@example.edu"}
+
+
+@pytest.mark.parametrize("email", [None, "", "   ", "ada", "ada@@example.edu", "a b@example.edu"])
+def test_no_usable_e_mail_keeps_the_account(email: str | None) -> None:
+    who = Who(LEARNER.issuer, LEARNER.sub, email=email)
+    body = to_json(
+        b.launched(who, WHERE, row("launch", 1), options=XapiOptions(include_email=True))
+    )
+    assert body["actor"] == {
+        "objectType": "Agent",
+        "account": {"homePage": LEARNER.issuer, "name": LEARNER.sub},
+    }
+
+
+def test_people_in_context_follow_the_e_mail_switch_too() -> None:
+    body = to_json(SAMPLES["mentioned"](XapiOptions(include_email=True)))
+    assert body["actor"] == {"objectType": "Agent", "mbox": "mailto:ada@example.edu"}
+    mentioned = body["context"]["extensions"][v.MENTIONED_PERSON.iri]
+    assert mentioned == {"objectType": "Agent", "mbox": "mailto:bo@example.edu"}
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -136,8 +170,8 @@ def test_bad_inputs_get_clear_errors() -> None:
         b.joined_cohort(LEARNER, no_cohort, row("membership", 1))
     with pytest.raises(ValueError, match="not allowed"):
         b.locked(TEACHER, WHERE, row("moderation", 1), thread=Post(3, kind="reply"))
-    with pytest.raises(ValueError, match="not supported"):
-        XapiOptions(version="0.95")
+    with pytest.raises(ValueError, match="non-empty secret"):
+        XapiOptions(pseudonymize_secret="")
     with pytest.raises(ValueError, match="issuer and sub"):
         b.launched(Who(LEARNER.issuer, ""), WHERE, row("launch", 1))
     with pytest.raises(ValueError, match="row id"):

@@ -1,7 +1,9 @@
-"""The xAPI Profile describes everything the builders send."""
+"""The xAPI Profile describes everything the builders send, defines only its own concepts and
+follows the xAPI Profiles specification (1.0, Part Two) in shape."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from tests.unit.xapi.samples import SAMPLES
@@ -12,6 +14,10 @@ from xapi.profile import profile_document
 from xapi.serialize import to_json
 
 CONCEPT_TYPES = {"Verb", "ActivityType", "ContextExtension", "ResultExtension"}
+TERMS: list[v.Verb | v.ActivityType | v.Extension] = [*v.VERBS, *v.ACTIVITY_TYPES, *v.EXTENSIONS]
+KNOWN = {term.iri: term for term in TERMS}
+# What the profile's own IRIs look like, and the borrowed schemes the vocabulary names.
+SCHEMES = {v.ADL, v.SCORM, v.TINCAN, v.ACTIVITY_STREAMS, v.ACROSSX, v.DOD_ISD, v.XAPI_SPEC}
 
 
 def _by_type(kind: str) -> dict[str, dict[str, Any]]:
@@ -29,36 +35,88 @@ def _activity_types(body: dict[str, Any]) -> set[str]:
     return {a["definition"]["type"] for a in activities}
 
 
-def test_every_verb_sent_has_a_verb_concept() -> None:
-    verbs = _by_type("Verb")
-    assert {body["verb"]["id"] for body in _sent()} <= set(verbs)
-    assert {spec.verb.iri for spec in INTERACTIONS} <= set(verbs)
+def test_only_our_own_concepts_are_defined() -> None:
+    concepts = profile_document()["concepts"]
+    assert {c["id"] for c in concepts} == {term.iri for term in TERMS if term.ours}
+    for concept in concepts:
+        assert concept["id"].startswith(v.BASE + "/")
+        assert concept["inScheme"] == v.PROFILE_VERSION_IRI
+    # hid, pinned, redirected, recognised are ours: no registered verb existed
+    assert {v.HID.iri, v.PINNED.iri, v.REDIRECTED.iri, v.RECOGNISED.iri} <= {
+        c["id"] for c in concepts
+    }
+
+
+def test_every_borrowed_term_names_the_profile_that_defines_it() -> None:
+    borrowed = [term for term in TERMS if not term.ours]
+    assert len(borrowed) == 27  # the 28 of issue 6 §4.1 less mentionedagent, now ours
+    for term in borrowed:
+        assert term.defined_in in SCHEMES, term.iri
+        assert term.scheme == term.defined_in
+    for term in TERMS:
+        if term.ours:
+            assert term.defined_in is None and term.scheme == v.PROFILE_VERSION_IRI
+
+
+def test_everything_sent_is_a_known_term_and_our_extensions_have_concepts() -> None:
+    context_ext, result_ext = _by_type("ContextExtension"), _by_type("ResultExtension")
+    for body in _sent():
+        assert body["verb"]["id"] in KNOWN
+        assert _activity_types(body) <= set(KNOWN)
+        assert set(body["context"].get("extensions", {})) <= set(context_ext)
+        assert set(body.get("result", {}).get("extensions", {})) <= set(result_ext)
 
 
 def test_every_vocabulary_verb_is_used_by_some_interaction() -> None:
     assert {verb.iri for verb in v.VERBS} == {spec.verb.iri for spec in INTERACTIONS}
 
 
-def test_every_activity_type_and_extension_sent_has_a_concept() -> None:
-    types = _by_type("ActivityType")
-    context_ext, result_ext = _by_type("ContextExtension"), _by_type("ResultExtension")
-    for body in _sent():
-        assert _activity_types(body) <= set(types)
-        assert set(body["context"].get("extensions", {})) <= set(context_ext)
-        assert set(body.get("result", {}).get("extensions", {})) <= set(result_ext)
-
-
-def test_one_template_per_interaction_with_its_verb() -> None:
+def test_one_template_per_interaction_and_object_type() -> None:
     templates = profile_document()["templates"]
-    assert len(templates) == len(INTERACTIONS)
+    expected = [(spec, kind) for spec in INTERACTIONS for kind in spec.object_types]
+    assert len(templates) == len(expected)
     assert len({t["id"] for t in templates}) == len(templates)
-    for template, spec in zip(templates, INTERACTIONS, strict=True):
+    for template, (spec, kind) in zip(templates, expected, strict=True):
         assert template["type"] == "StatementTemplate"
-        assert template["verb"] == spec.verb.iri
+        assert template["id"] == spec.template_iri(kind)
         assert template["inScheme"] == v.PROFILE_VERSION_IRI
+        assert template["verb"] == spec.verb.iri
+        assert template["objectActivityType"] == kind.iri
+        assert template["prefLabel"]["en"] and template["definition"]["en"]
+        assert "objectStatementRefTemplate" not in template
         assert template["rules"]
-        if len(spec.object_types) == 1:
-            assert template["objectActivityType"] == spec.object_types[0].iri
+
+
+def test_rules_are_well_formed_and_none_is_repeated() -> None:
+    for template in profile_document()["templates"]:
+        locations = [rule["location"] for rule in template["rules"]]
+        assert len(locations) == len(set(locations)), template["id"]
+        for rule in template["rules"]:
+            assert {"presence", "any", "all", "none"} & set(rule), rule
+            assert rule.get("presence", "included") in {"included", "excluded", "recommended"}
+            assert rule["location"].startswith("$")
+
+
+def test_cohort_templates_no_longer_repeat_the_round_rule() -> None:
+    templates = {t["id"]: t for t in profile_document()["templates"]}
+    for spec in (i for i in INTERACTIONS if i.name in ("joined_cohort", "left_cohort")):
+        rules = templates[spec.template_iri(v.COHORT)]["rules"]
+        round_rules = [r for r in rules if v.COHORT_ROUND.iri in r["location"]]
+        assert round_rules == [
+            {
+                "location": f"$.context.extensions['{v.COHORT_ROUND.iri}']",
+                "presence": "recommended",
+            }
+        ]
+
+
+def test_written_interactions_require_the_word_count() -> None:
+    templates = {t["id"]: t for t in profile_document()["templates"]}
+    word_count = {"location": f"$.result.extensions['{v.WORD_COUNT.iri}']", "presence": "included"}
+    for spec in INTERACTIONS:
+        for kind in spec.object_types:
+            rules = templates[spec.template_iri(kind)]["rules"]
+            assert (word_count in rules) is spec.response, spec.name
 
 
 def test_primary_pattern_covers_every_template() -> None:
@@ -66,20 +124,40 @@ def test_primary_pattern_covers_every_template() -> None:
     patterns = {p["id"]: p for p in doc["patterns"]}
     primary = [p for p in doc["patterns"] if p.get("primary")]
     assert len(primary) == 1
+    assert primary[0]["prefLabel"]["en"] and primary[0]["definition"]["en"]
     alternates = patterns[primary[0]["zeroOrMore"]]["alternates"]
     assert set(alternates) == {t["id"] for t in doc["templates"]}
+    for pattern in doc["patterns"]:
+        kinds = {"alternates", "optional", "oneOrMore", "sequence", "zeroOrMore"} & set(pattern)
+        assert len(kinds) == 1
+        if "alternates" in pattern:
+            assert len(pattern["alternates"]) >= 2
+            assert not set(pattern["alternates"]) & {
+                p["id"] for p in doc["patterns"] if {"optional", "zeroOrMore"} & set(p)
+            }
 
 
 def test_document_shape_follows_the_profiles_spec() -> None:
     doc = profile_document()
     assert doc["@context"] == "https://w3id.org/xapi/profiles/context"
     assert doc["id"] == v.PROFILE_IRI and doc["type"] == "Profile"
-    assert doc["versions"][0]["id"] == v.PROFILE_VERSION_IRI
-    assert doc["author"]["type"] == "Organization"
+    assert doc["conformsTo"] == "https://w3id.org/xapi/profiles#1.0"
+    assert doc["prefLabel"]["en"] and doc["definition"]["en"]
+    assert doc["author"]["type"] == "Organization" and doc["author"]["name"]
+    versions = doc["versions"]
+    assert versions[0]["id"] == v.PROFILE_VERSION_IRI
+    assert versions[0]["wasRevisionOf"] == [v.PREVIOUS_VERSION_IRI]  # MUST, as it succeeds v1
+    assert [ver["id"] for ver in versions[1:]] == [v.PREVIOUS_VERSION_IRI]
+    assert v.PROFILE_IRI not in {ver["id"] for ver in versions}
     for concept in doc["concepts"]:
         assert concept["type"] in CONCEPT_TYPES
-        assert concept["inScheme"] == v.PROFILE_VERSION_IRI
         assert concept["prefLabel"]["en"] and concept["definition"]["en"]
+        if concept["type"].endswith("Extension"):
+            assert json.loads(concept["inlineSchema"])["type"]
+    ids = [c["id"] for c in doc["concepts"]] + [t["id"] for t in doc["templates"]]
+    ids += [p["id"] for p in doc["patterns"]]
+    assert len(ids) == len(set(ids))
+    assert all(iri.startswith("https://") for iri in ids)
     # the spec forbids empty objects, nulls, empty strings and empty arrays anywhere
     assert _empty_values(doc) == []
 
