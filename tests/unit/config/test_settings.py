@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from lrs_client.versions import DEFAULT_VERSION, VERSIONS
-from lti_tool.config import Settings, describe_settings_error
+from lti_tool.config import SECRET_FIELDS, Settings, describe_settings_error
 from xapi.inputs import XapiOptions
 
 
@@ -88,3 +88,8 @@ def test_secret_values_are_never_shown() -> None:
         Settings(env="production", secret_key="short-3", **secrets)
     shown = str(caught.value) + describe_settings_error(caught.value)
     assert not any(value in shown for value in [*secrets.values(), "short-3"])
+
+
+def test_every_secret_field_is_left_out_of_repr() -> None:
+    assert SECRET_FIELDS.issubset(Settings.model_fields)
+    assert all(Settings.model_fields[name].repr is False for name in SECRET_FIELDS)
