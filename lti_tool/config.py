@@ -6,8 +6,9 @@ Every setting is listed with its default and meaning in the README's configurati
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from lrs_client.versions import DEFAULT_VERSION, XapiVersion
@@ -16,14 +17,26 @@ from xapi.inputs import XapiOptions
 # A placeholder, refused in production by _safe_combinations below.
 DEV_SECRET = "dev-only-change-me"  # noqa: S105
 
+# Settings whose values are never shown: not in repr, not in validation errors (a database or
+# Redis URL may carry a password too).
+SECRET_FIELDS = frozenset(
+    {"secret_key", "lrs_password", "xapi_pseudonym_secret", "database_url", "redis_url"}
+)
+
 
 class Settings(BaseSettings):
     """One installation's configuration. ``create_app(settings)`` takes an instance."""
 
     # Frozen: what a process validated at start is what it runs with (no check can be undone
     # by a later assignment).
+    # hide_input_in_errors: pydantic would otherwise echo every input value (secrets included)
+    # in a ValidationError's text, wherever it ends up (a traceback, a log line).
     model_config = SettingsConfigDict(
-        env_prefix="PEERLOOP_", env_file=".env", extra="ignore", frozen=True
+        env_prefix="PEERLOOP_",
+        env_file=".env",
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,
     )
 
     env: Literal["development", "production", "test"] = "development"
@@ -34,10 +47,11 @@ class Settings(BaseSettings):
     secret_key: str = Field(
         DEV_SECRET,
         description="Signs launch tokens and session cookies. Must be set in production.",
+        repr=False,
     )
-    database_url: str = "sqlite:///instance/peerloop.sqlite"
+    database_url: str = Field("sqlite:///instance/peerloop.sqlite", repr=False)
     redis_url: str | None = Field(
-        None, description="If set, launch state lives in Redis instead of the database."
+        None, description="If set, launch state lives in Redis instead of the database.", repr=False
     )
     clock_leeway_seconds: int = Field(5, ge=0, le=300)
     launch_token_ttl_seconds: int = Field(8 * 3600, ge=60)
@@ -58,13 +72,13 @@ class Settings(BaseSettings):
     # xAPI / LRS
     lrs_url: str | None = Field(None, description="Default LRS endpoint (…/xAPI/).")
     lrs_username: str | None = None
-    lrs_password: str | None = None
+    lrs_password: str | None = Field(None, repr=False)
     lrs_version: XapiVersion = DEFAULT_VERSION
     lrs_worker_thread: bool = Field(
         True, description="Run the LRS dispatcher as a thread of the web process (development)."
     )
     xapi_pseudonymize: bool = False
-    xapi_pseudonym_secret: str | None = None
+    xapi_pseudonym_secret: str | None = Field(None, repr=False)
     xapi_include_names: bool = False
     xapi_include_email: bool = False
     xapi_include_text: bool = True
@@ -73,6 +87,16 @@ class Settings(BaseSettings):
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
+
+    @field_validator("lrs_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if not value:
+            return None  # PEERLOOP_LRS_URL= (empty) means no LRS, as unset does
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL, such as https://lrs.example.edu/xAPI/")
+        return value
 
     @model_validator(mode="after")
     def _safe_combinations(self) -> Settings:
@@ -107,3 +131,14 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+
+def describe_settings_error(error: ValidationError) -> str:
+    """One line naming each bad setting (its environment variable) and what is wrong with it,
+    never its value: pydantic's own text quotes the input, which may be a secret."""
+    problems = []
+    for item in error.errors(include_input=False, include_url=False):
+        message = str(item["msg"]).removeprefix("Value error, ")
+        field = ".".join(str(part) for part in item["loc"])
+        problems.append(f"PEERLOOP_{field.upper()}: {message}" if field else message)
+    return "Invalid settings: " + "; ".join(problems)

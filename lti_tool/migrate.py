@@ -6,7 +6,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import MetaData, pool
+
+from lti_tool.db import make_engine
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -34,3 +38,29 @@ def upgrade(database_url: str, revision: str = "head") -> None:
 
 def revision(database_url: str, message: str) -> None:
     command.revision(alembic_config(database_url), message=message, autogenerate=True)
+
+
+def head_revision() -> str:
+    """The revision this code's migrations end at."""
+    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+    assert head is not None, "no migration in lti_tool/migrations/versions"
+    return head
+
+
+def current_revision(database_url: str) -> str | None:
+    """The revision the database is at; None when it has no Peerloop schema yet."""
+    engine = make_engine(database_url, poolclass=pool.NullPool)
+    try:
+        with engine.connect() as connection:
+            return MigrationContext.configure(connection).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def describe_upgrade(before: str | None, after: str | None) -> str:
+    """What `peerloop db upgrade` did, for the operator who ran it."""
+    if before == after:
+        return f"Already up to date at revision {after}."
+    if before is None:
+        return f"Created the database schema (revision {after})."
+    return f"Upgraded the database from revision {before} to {after}."

@@ -15,13 +15,30 @@ ensure_apt() {  # ensure_apt COMMAND PACKAGE
   fi
 }
 
-ensure_python() {
+ensure_python() {  # ensure_python EXTRAS (e.g. sandbox, or dev,sandbox)
+  local extras="$1" stamp=.venv/.peerloop-installed hash
   if [ ! -x .venv/bin/python ]; then
     step "creating the virtual environment (.venv)"
     python3 -m venv .venv
   fi
-  step "installing Python packages (pip install -e '.[dev]')"
-  .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+  # The install is editable, so only pyproject.toml can make it stale: skip pip (30 s even
+  # with nothing to do) when the stamp shows this pyproject.toml was installed with every
+  # extra asked for now (scripts/test's dev,sandbox covers scripts/dev's sandbox).
+  hash="$(sha256sum pyproject.toml | cut -d' ' -f1)"
+  if [ -f "$stamp" ] && [ "$(cut -d' ' -f1 "$stamp")" = "$hash" ]; then
+    local installed missing="" extra
+    installed=",$(cut -d' ' -f2 "$stamp"),"
+    for extra in ${extras//,/ }; do
+      case "$installed" in *",$extra,"*) ;; *) missing=1 ;; esac
+    done
+    if [ -z "$missing" ]; then
+      step "Python packages are installed (pyproject.toml unchanged)"
+      return
+    fi
+  fi
+  step "installing Python packages (pip install -e '.[$extras]')"
+  .venv/bin/python -m pip install -q --disable-pip-version-check -e ".[$extras]"
+  echo "$hash $extras" > "$stamp"
 }
 
 ensure_lrs() {

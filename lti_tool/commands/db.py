@@ -14,8 +14,10 @@ cli = AppGroup("db", help="Database migrations.")
 @cli.command("upgrade")
 def upgrade() -> None:
     """Apply every pending migration."""
-    migrate.upgrade(current_settings().database_url)
-    click.echo("Database is up to date.")
+    url = current_settings().database_url
+    before = migrate.current_revision(url)
+    migrate.upgrade(url)
+    click.echo(migrate.describe_upgrade(before, migrate.current_revision(url)))
 
 
 @cli.command("revision")

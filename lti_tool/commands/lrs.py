@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import click
 from flask.cli import AppGroup
 from sqlalchemy import select
@@ -164,6 +166,27 @@ def retry_dead(destination: str | None) -> None:
     click.echo(f"{count} dead statements queued again.")
 
 
+def _checks_credentials(item: Destination) -> bool:
+    """Whether the LRS refuses a made-up password: one that accepts anything (a test LRS) must
+    not be reported as accepting *our* credentials."""
+    wrong = Transport(
+        item.endpoint,
+        item.username or "peerloop-ping",
+        f"wrong-{secrets.token_hex(8)}",
+        item.xapi_version,
+        timeouts=(5.0, current_settings().http_timeout_seconds),
+    )
+    try:
+        wrong.check()
+    except LrsConfigError as error:
+        return error.kind == "credentials"
+    except LrsError:
+        return True  # some other failure than accepting it: not proof it checks nothing
+    finally:
+        wrong.close()
+    return False
+
+
 @cli.command("ping")
 @click.option("--destination", help="Only this LRS (default: every enabled one).")
 def ping(destination: str | None) -> None:
@@ -197,9 +220,14 @@ def ping(destination: str | None) -> None:
             failed = True
             click.echo(f"{item.name}: {error} {_hint(item.name, error)}".rstrip(), err=True)
         else:
+            credentials = (
+                "and accepts our credentials."
+                if _checks_credentials(item)
+                else "but this LRS does not check credentials: it accepted a wrong password too."
+            )
             click.echo(
                 f"{item.name}: OK, the LRS at {item.endpoint} speaks xAPI {item.xapi_version} "
-                "and accepts our credentials."
+                + credentials
             )
         finally:
             transport.close()

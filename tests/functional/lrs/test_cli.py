@@ -12,7 +12,7 @@ from lti_tool.db import get_session
 from lti_tool.lrs import record
 from tests.support.lrs import LearningLockerProcess
 from tests.support.ports import free_port
-from tests.unit.lrs_client.support import answering_lrs, make_statement
+from tests.unit.lrs_client.support import answering_lrs, checking_lrs, make_statement
 
 
 def _record(app: Flask, statements: list[dict[str, object]]) -> None:
@@ -22,12 +22,23 @@ def _record(app: Flask, statements: list[dict[str, object]]) -> None:
         get_session().commit()
 
 
-def test_ping_accepts_a_working_lrs(
+def test_ping_says_the_local_lrs_does_not_check_credentials(
     make_lrs_app: Callable[..., Flask], lrs: LearningLockerProcess
 ) -> None:
-    result = make_lrs_app(lrs_url=lrs.endpoint).test_cli_runner().invoke(lrs_cli, args=["ping"])
+    # The local LRS (AUTH_REPO=test) accepts any password, ours and a wrong one alike.
+    app = make_lrs_app(lrs_url=lrs.endpoint, lrs_password="not-the-lrs-password")
+    result = app.test_cli_runner().invoke(lrs_cli, args=["ping"])
     assert result.exit_code == 0, result.output
     assert "OK, the LRS at" in result.output and "speaks xAPI 1.0.3" in result.output
+    assert "this LRS does not check credentials" in result.output
+    assert "accepts our credentials" not in result.output
+
+
+def test_ping_accepts_credentials_an_lrs_checks(make_lrs_app: Callable[..., Flask]) -> None:
+    with checking_lrs("peerloop", "lrs-test-password") as url:
+        result = make_lrs_app(lrs_url=url).test_cli_runner().invoke(lrs_cli, args=["ping"])
+    assert result.exit_code == 0, result.output
+    assert "speaks xAPI 1.0.3 and accepts our credentials." in result.output
 
 
 def test_ping_names_an_unreachable_url(make_lrs_app: Callable[..., Flask]) -> None:

@@ -4,7 +4,7 @@ import pytest
 from pydantic import ValidationError
 
 from lrs_client.versions import DEFAULT_VERSION, VERSIONS
-from lti_tool.config import Settings
+from lti_tool.config import SECRET_FIELDS, Settings, describe_settings_error
 from xapi.inputs import XapiOptions
 
 
@@ -68,3 +68,28 @@ def test_bad_environment_value_names_the_variable(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("PEERLOOP_DEPLOYMENT_POLICY", "sometimes")
     with pytest.raises(ValidationError, match="deployment_policy"):
         Settings()
+
+
+def test_the_lrs_url_must_be_an_http_url() -> None:
+    with pytest.raises(ValidationError) as caught:
+        Settings(lrs_url="not-a-url")
+    assert describe_settings_error(caught.value) == (
+        "Invalid settings: PEERLOOP_LRS_URL: must be an http(s) URL, "
+        "such as https://lrs.example.edu/xAPI/"
+    )
+    assert Settings(lrs_url="").lrs_url is None
+    assert Settings(lrs_url="https://lrs.example.edu/xAPI/").lrs_url
+
+
+def test_secret_values_are_never_shown() -> None:
+    secrets = {"lrs_password": "lrs-pw-1", "xapi_pseudonym_secret": "pseudo-2"}
+    assert not any(value in repr(Settings(**secrets)) for value in secrets.values())
+    with pytest.raises(ValidationError) as caught:
+        Settings(env="production", secret_key="short-3", **secrets)
+    shown = str(caught.value) + describe_settings_error(caught.value)
+    assert not any(value in shown for value in [*secrets.values(), "short-3"])
+
+
+def test_every_secret_field_is_left_out_of_repr() -> None:
+    assert SECRET_FIELDS.issubset(Settings.model_fields)
+    assert all(Settings.model_fields[name].repr is False for name in SECRET_FIELDS)

@@ -3,6 +3,7 @@ answers the real one cannot give on demand (401, 503, silence), and a drain loop
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -257,3 +258,22 @@ def slow_isolating_lrs(put_seconds: float) -> Iterator[tuple[str, list[tuple[str
 
     with _serve(Handler) as endpoint:
         yield endpoint, seen
+
+
+@contextmanager
+def checking_lrs(username: str, password: str) -> Iterator[str]:
+    """A stand-in LRS that answers 401 unless Basic auth carries ``username``/``password``
+    (the local LRS accepts any credentials, so it cannot show a refusal)."""
+    expected = "Basic " + base64.b64encode(f"{username}:{password}".encode()).decode()
+
+    class Handler(_JsonHandler):
+        def do_GET(self) -> None:
+            if self.path.endswith("/about"):  # public, as xAPI says
+                self.send_json(200, {"version": ["1.0.3"]})
+            elif self.headers.get("Authorization") != expected:
+                self.send_json(401, {"message": "Unauthorised"})
+            else:
+                self.send_json(200, {"statements": [], "more": ""})
+
+    with _serve(Handler) as endpoint:
+        yield endpoint
