@@ -206,6 +206,25 @@ class PeerReveal(Protocol):
     revealed_at: datetime
 
 
+class PrivateReply(Protocol):
+    id: int
+    body: str
+    created_at: datetime
+
+
+class Nudge(Protocol):
+    id: int
+    learner_sub: str
+    created_at: datetime
+
+
+class ContentRating(Protocol):
+    id: int
+    stars: int
+    version: int
+    updated_at: datetime
+
+
 # Post ids are the placement's random key and the row id: integer ids restart with every
 # database, and an LRS shared by two installations must not see one post IRI for two posts.
 
@@ -352,4 +371,72 @@ def record_peers_viewed(
         kind="reflection_peer_reveal", id=f"{placement.key}.{reveal.id}", at=reveal.revealed_at
     )
     statement = builders.viewed(_who(person), _where(placement, visit), row, options=visit.options)
+    return _record(session, statement, visit)
+
+
+def record_reflection_unreacted(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reflection: Reflection, reaction: Reaction, *, at: datetime | None = None,
+) -> bool:  # fmt: skip
+    """Record ``unreacted``: the reaction row taken back (its id and this verb make the id)."""
+    post = Post(
+        id=f"{placement.key}.reflection.{reflection.id}",
+        kind="reflection",
+        author=_author(reflection, person.issuer),
+    )
+    row = Row(kind="reflection_reaction", id=f"{placement.key}.{reaction.id}", at=at or utcnow())
+    statement = builders.unreacted(
+        _who(person), _where(placement, visit), row, post=post,
+        reaction=reaction.kind.replace("_", "-"), options=visit.options,
+    )  # fmt: skip
+    return _record(session, statement, visit)
+
+
+def record_private_reply(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reflection: Reflection, reply: PrivateReply,
+) -> bool:  # fmt: skip
+    """Record ``replied privately``: staff wrote to the reflection's author only."""
+    parent = Post(
+        id=f"{placement.key}.reflection.{reflection.id}",
+        kind="reflection",
+        author=_author(reflection, person.issuer),
+    )
+    post = Post(
+        id=f"{placement.key}.private-reply.{reply.id}", kind="reply", text=reply.body,
+        parent=parent,
+    )  # fmt: skip
+    row = Row(
+        kind="reflection_private_reply", id=f"{placement.key}.{reply.id}", at=reply.created_at
+    )
+    statement = builders.replied_privately(
+        _who(person), _where(placement, visit), row, reply=post, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+def record_nudged(
+    session: Session, person: Participant, placement: Placement, visit: Visit, nudge: Nudge
+) -> bool:
+    """Record ``nudged``: staff left the learner a note (its text is not sent)."""
+    learner = Who(issuer=person.issuer, sub=nudge.learner_sub)
+    row = Row(kind="reflection_nudge", id=f"{placement.key}.{nudge.id}", at=nudge.created_at)
+    statement = builders.nudged(
+        _who(person), _where(placement, visit), row, learner=learner, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+def record_content_rated(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    rating: ContentRating,
+) -> bool:  # fmt: skip
+    """Record ``rated``; each change of the rating is its own statement (its version)."""
+    row = Row(
+        kind="content_rating", id=f"{placement.key}.{rating.id}.{rating.version}",
+        at=rating.updated_at,
+    )  # fmt: skip
+    statement = builders.rated_content(
+        _who(person), _where(placement, visit), row, rating=rating.stars, options=visit.options
+    )
     return _record(session, statement, visit)

@@ -274,8 +274,7 @@ def unreact(
     session: Session, person: Participant, placement: Placement, visit: Visit,
     reflection_id: int, kind: str,
 ) -> bool:  # fmt: skip
-    """Take a reaction back; False when there was none. (No statement yet: the vocabulary has
-    no un-reacted verb — see the report.)"""
+    """Take a reaction back (recorded as ``unreacted``); False when there was none."""
     check_placement(person, placement)
     reflection = _find(session, placement, reflection_id)
     reaction = session.scalars(
@@ -288,6 +287,7 @@ def unreact(
     ).first()
     if reaction is None:
         return False
+    recording.record_reflection_unreacted(session, person, placement, visit, reflection, reaction)
     session.delete(reaction)
     session.flush()
     return True
@@ -365,6 +365,7 @@ def private_reply(
     )
     session.add(row)
     session.flush()
+    recording.record_private_reply(session, person, placement, visit, reflection, row)
     return row
 
 
@@ -398,7 +399,10 @@ def rate_content(
         rating.stars, rating.why = stars, why
         rating.version += 1
         rating.updated_at = now
+    else:
+        return rating  # the same rating again: nothing changed, nothing to record
     session.flush()
+    recording.record_content_rated(session, person, placement, visit, rating)
     return rating
 
 
@@ -441,6 +445,7 @@ def nudge(
     )
     session.add(row)
     session.flush()
+    recording.record_nudged(session, person, placement, visit, row)
     return row
 
 

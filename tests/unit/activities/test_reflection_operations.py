@@ -116,7 +116,7 @@ def test_reactions_one_of_each_and_taken_back(world: World) -> None:
     assert ops.unreact(world.session, me, world.placement, world.visit, theirs.id, "helpful")
     assert not ops.unreact(world.session, me, world.placement, world.visit, theirs.id, "helpful")
     assert world.session.scalars(select(Reaction.kind)).all() == ["will_try"]
-    assert verbs(world.session) == ["posted", "posted", "reacted", "reacted"]
+    assert verbs(world.session) == ["posted", "posted", "reacted", "reacted", "unreacted"]
     with pytest.raises(Invalid):
         ops.react(world.session, me, world.placement, world.visit, theirs.id, "angry")
 
@@ -175,6 +175,7 @@ def test_private_reply_reaches_only_the_author_and_staff(world: World) -> None:
     assert recognition.private_replies[0].staff_name == "Grace Teacher"
     with pytest.raises(NotAllowed):
         ops.private_reply(world.session, peer, world.placement, world.visit, theirs.id, "psst")
+    assert verbs(world.session)[-1] == "replied-privately"
 
 
 def test_content_rating_once_per_learner_and_changeable(world: World) -> None:
@@ -183,6 +184,8 @@ def test_content_rating_once_per_learner_and_changeable(world: World) -> None:
     rating = ops.rate_content(world.session, me, world.placement, world.visit, 2)
     assert (rating.stars, rating.why, rating.version) == (2, None, 2)
     ops.rate_content(world.session, world.learner(2), world.placement, world.visit, 5)
+    ops.rate_content(world.session, me, world.placement, world.visit, 2)  # unchanged
+    assert verbs(world.session) == ["rated", "rated", "rated"]
     distribution = queries.rating_distribution(world.session, world.staff(), world.placement)
     assert distribution == {1: 0, 2: 1, 3: 0, 4: 0, 5: 1}
     for bad in (0, 6, True, "5"):
@@ -194,6 +197,10 @@ def test_content_rating_once_per_learner_and_changeable(world: World) -> None:
 
 def test_nudge_shows_once_to_that_learner(world: World) -> None:
     ops.nudge(world.session, world.staff(), world.placement, world.visit, "learner-1")
+    (nudged,) = statements(world.session)
+    assert nudged["verb"]["id"].endswith("/nudged")  # type: ignore[index]
+    learner = nudged["context"]["extensions"]["https://peerloop.org/xapi/extensions/learner"]  # type: ignore[index]
+    assert learner["account"]["name"] == "learner-1"
     assert ops.take_nudges(world.session, world.learner(2), world.placement) == []
     (note,) = ops.take_nudges(world.session, world.learner(1), world.placement)
     assert note.message == ops.DEFAULT_NUDGE
