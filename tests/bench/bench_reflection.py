@@ -119,7 +119,8 @@ def report(label: str, times: list[float], target_ms: float) -> None:
     p95 = times[min(len(times) - 1, int(len(times) * 0.95))]
     verdict = "ok" if p95 < target_ms else "OVER"
     print(
-        f"{label:<38} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   target p95 < {target_ms:g} ms  {verdict}"
+        f"{label:<38} p50 {p50:7.2f} ms   p95 {p95:7.2f} ms   "
+        f"target p95 < {target_ms:g} ms  {verdict}"
     )
 
 
