@@ -256,3 +256,21 @@ def test_ids_of_another_placement_or_platform_are_not_found(world: World) -> Non
     # The same sub on the other platform is another person: it has not posted here.
     twin = world.learner(1, platform=elsewhere)
     assert queries.own_reflections(world.session, twin, other_placement) == []
+
+
+def test_ids_of_another_placement_in_the_same_course_are_not_found(world: World) -> None:
+    other = world.placement_on(None, context_id=world.placement.context_id)
+    theirs = ops.post(world.session, world.learner(2), other, world.visit, LONG)
+    _post(world, 1)
+    me = world.learner(1)
+    with pytest.raises(NotFound):
+        ops.react(world.session, me, world.placement, world.visit, theirs.id, "helpful")
+    with pytest.raises(NotFound):
+        ops.private_reply(
+            world.session, world.staff(), world.placement, world.visit, theirs.id, "x"
+        )
+    assert queries.private_replies(world.session, world.learner(2), world.placement, theirs) == []
+    assert queries.history(world.session, world.staff(), world.placement, theirs) == []
+    # Peers of this placement never include the other placement's reflections.
+    page = queries.peers_page(world.session, world.staff(), world.placement)
+    assert theirs.id not in [c.id for c in page.cards]
