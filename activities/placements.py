@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from activities.db import Base, UtcDateTime, utcnow
@@ -43,6 +44,9 @@ class Placement(Base):
     title: Mapped[str] = mapped_column(String(255))
     #: The question learners answer.
     prompt: Mapped[str] = mapped_column(Text)
+    #: The instructor's choices for this placement (activities.settings: defaults fill what
+    #: is absent; change them with ``change_settings`` so each change is kept).
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default="{}")
     #: AGS line item URL the placement's grades go to, once known or created.
     lineitem_url: Mapped[str | None] = mapped_column(String(1024), default=None)
     #: ``sub`` of the instructor who placed it.

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from sqlalchemy.orm import Session
 from tincan import Statement
@@ -29,7 +29,7 @@ from lrs_client.versions import DEFAULT_VERSION
 from xapi import builders
 from xapi.actors import account_name
 from xapi.ids import registration_id
-from xapi.inputs import Row, Where, Who, XapiOptions
+from xapi.inputs import Post, Row, Where, Who, XapiOptions
 from xapi.objects import placement_key
 from xapi.serialize import to_json
 
@@ -164,5 +164,279 @@ def record_placement_created(
     row = Row(kind="placement", id=placement.key, at=placement.created_at or utcnow())
     statement = builders.placement_shared(
         _who(person), _where(placement, visit), row, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+# --- reflection --------------------------------------------------------------------------------
+# What these functions read of the reflection's rows, as protocols: importing the models would
+# make this shared module (and every activity using it) depend on the reflection package.
+
+
+class Reflection(Protocol):
+    id: int
+    body: str
+    anonymous: bool
+    author_sub: str
+    author_name: str | None
+    created_at: datetime
+    featured_at: datetime | None
+
+
+class Reply(Protocol):
+    id: int
+    body: str
+    anonymous: bool
+    created_at: datetime
+
+
+class ReflectionRevision(Protocol):
+    id: int
+    created_at: datetime
+
+
+class Reaction(Protocol):
+    id: int
+    kind: str
+    created_at: datetime
+
+
+class PeerReveal(Protocol):
+    id: int
+    revealed_at: datetime
+
+
+class PrivateReply(Protocol):
+    id: int
+    body: str
+    created_at: datetime
+
+
+class Nudge(Protocol):
+    id: int
+    learner_sub: str
+    created_at: datetime
+
+
+class ContentRating(Protocol):
+    id: int
+    stars: int
+    version: int
+    updated_at: datetime
+
+
+# Post ids are the placement's random key and the row id: integer ids restart with every
+# database, and an LRS shared by two installations must not see one post IRI for two posts.
+
+
+def _reflection_post(placement: Placement, reflection: Reflection) -> Post:
+    return Post(
+        id=f"{placement.key}.reflection.{reflection.id}",
+        kind="reflection",
+        text=reflection.body or None,
+        anonymous_to_peers=reflection.anonymous,
+    )
+
+
+def record_reflection_posted(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reflection: Reflection,
+) -> bool:  # fmt: skip
+    """Record ``posted``: ``person`` wrote ``reflection`` (the actor is the real account even
+    when the reflection is anonymous to peers)."""
+    row = Row(kind="reflection", id=f"{placement.key}.{reflection.id}", at=reflection.created_at)
+    post = _reflection_post(placement, reflection)
+    statement = builders.posted(
+        _who(person), _where(placement, visit), row, post=post, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+def record_reflection_edited(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reflection: Reflection, revision: ReflectionRevision,
+) -> bool:  # fmt: skip
+    """Record ``edited``; the revision is the row, so each edit is its own statement."""
+    row = Row(
+        kind="reflection_revision", id=f"{placement.key}.{revision.id}", at=revision.created_at
+    )
+    post = _reflection_post(placement, reflection)
+    statement = builders.edited(
+        _who(person), _where(placement, visit), row, post=post, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+def record_reflection_deleted(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reflection: Reflection, revision: ReflectionRevision,
+) -> bool:  # fmt: skip
+    row = Row(
+        kind="reflection_revision", id=f"{placement.key}.{revision.id}", at=revision.created_at
+    )
+    post = _reflection_post(placement, reflection)
+    statement = builders.deleted(
+        _who(person), _where(placement, visit), row, post=post, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+def _author(reflection: Reflection, issuer: str) -> Who:
+    return Who(issuer=issuer, sub=reflection.author_sub, name=reflection.author_name)
+
+
+def record_reflection_replied(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reflection: Reflection, reply: Reply,
+) -> bool:  # fmt: skip
+    """Record ``replied``: object = the reply, parent = the reflection answered."""
+    parent = Post(
+        id=f"{placement.key}.reflection.{reflection.id}",
+        kind="reflection",
+        author=_author(reflection, person.issuer),
+        anonymous_to_peers=reflection.anonymous,
+    )
+    post = Post(
+        id=f"{placement.key}.reply.{reply.id}",
+        kind="reply",
+        text=reply.body,
+        parent=parent,
+        anonymous_to_peers=reply.anonymous,
+    )
+    row = Row(kind="reflection_reply", id=f"{placement.key}.{reply.id}", at=reply.created_at)
+    statement = builders.replied(
+        _who(person), _where(placement, visit), row, reply=post, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+def record_reflection_reacted(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reflection: Reflection, reaction: Reaction,
+) -> bool:  # fmt: skip
+    post = Post(
+        id=f"{placement.key}.reflection.{reflection.id}",
+        kind="reflection",
+        author=_author(reflection, person.issuer),
+    )
+    row = Row(
+        kind="reflection_reaction", id=f"{placement.key}.{reaction.id}", at=reaction.created_at
+    )
+    statement = builders.reacted(
+        _who(person), _where(placement, visit), row, post=post,
+        reaction=reaction.kind.replace("_", "-"), options=visit.options,
+    )  # fmt: skip
+    return _record(session, statement, visit)
+
+
+def record_reflection_featured(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reflection: Reflection,
+) -> bool:  # fmt: skip
+    """Record ``recognised`` (kind ``exemplar``): staff featured the reflection. Keyed by the
+    time it was featured, so featuring again after unfeaturing is its own statement."""
+    at = reflection.featured_at or utcnow()
+    post = Post(
+        id=f"{placement.key}.reflection.{reflection.id}",
+        kind="reflection",
+        author=_author(reflection, person.issuer),
+    )
+    row = Row(
+        kind="reflection_featured", id=f"{placement.key}.{reflection.id}.{at.isoformat()}", at=at
+    )
+    statement = builders.recognised(
+        _who(person), _where(placement, visit), row, post=post, kind="exemplar",
+        options=visit.options,
+    )  # fmt: skip
+    return _record(session, statement, visit)
+
+
+def record_peers_released(
+    session: Session, person: Participant, placement: Placement, visit: Visit, at: datetime
+) -> bool:
+    """Record ``released``: staff released peers' reflections to the learners."""
+    row = Row(kind="reflection_release", id=f"{placement.key}.{at.isoformat()}", at=at)
+    statement = builders.released(
+        _who(person), _where(placement, visit), row, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+def record_peers_viewed(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reveal: PeerReveal,
+) -> bool:  # fmt: skip
+    """Record ``viewed`` of the activity's peers, once: the learner's first reveal."""
+    row = Row(
+        kind="reflection_peer_reveal", id=f"{placement.key}.{reveal.id}", at=reveal.revealed_at
+    )
+    statement = builders.viewed(_who(person), _where(placement, visit), row, options=visit.options)
+    return _record(session, statement, visit)
+
+
+def record_reflection_unreacted(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reflection: Reflection, reaction: Reaction, *, at: datetime | None = None,
+) -> bool:  # fmt: skip
+    """Record ``unreacted``: the reaction row taken back (its id and this verb make the id)."""
+    post = Post(
+        id=f"{placement.key}.reflection.{reflection.id}",
+        kind="reflection",
+        author=_author(reflection, person.issuer),
+    )
+    row = Row(kind="reflection_reaction", id=f"{placement.key}.{reaction.id}", at=at or utcnow())
+    statement = builders.unreacted(
+        _who(person), _where(placement, visit), row, post=post,
+        reaction=reaction.kind.replace("_", "-"), options=visit.options,
+    )  # fmt: skip
+    return _record(session, statement, visit)
+
+
+def record_private_reply(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    reflection: Reflection, reply: PrivateReply,
+) -> bool:  # fmt: skip
+    """Record ``replied privately``: staff wrote to the reflection's author only."""
+    parent = Post(
+        id=f"{placement.key}.reflection.{reflection.id}",
+        kind="reflection",
+        author=_author(reflection, person.issuer),
+    )
+    post = Post(
+        id=f"{placement.key}.private-reply.{reply.id}", kind="reply", text=reply.body,
+        parent=parent,
+    )  # fmt: skip
+    row = Row(
+        kind="reflection_private_reply", id=f"{placement.key}.{reply.id}", at=reply.created_at
+    )
+    statement = builders.replied_privately(
+        _who(person), _where(placement, visit), row, reply=post, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+def record_nudged(
+    session: Session, person: Participant, placement: Placement, visit: Visit, nudge: Nudge
+) -> bool:
+    """Record ``nudged``: staff left the learner a note (its text is not sent)."""
+    learner = Who(issuer=person.issuer, sub=nudge.learner_sub)
+    row = Row(kind="reflection_nudge", id=f"{placement.key}.{nudge.id}", at=nudge.created_at)
+    statement = builders.nudged(
+        _who(person), _where(placement, visit), row, learner=learner, options=visit.options
+    )
+    return _record(session, statement, visit)
+
+
+def record_content_rated(
+    session: Session, person: Participant, placement: Placement, visit: Visit,
+    rating: ContentRating,
+) -> bool:  # fmt: skip
+    """Record ``rated``; each change of the rating is its own statement (its version)."""
+    row = Row(
+        kind="content_rating", id=f"{placement.key}.{rating.id}.{rating.version}",
+        at=rating.updated_at,
+    )  # fmt: skip
+    statement = builders.rated_content(
+        _who(person), _where(placement, visit), row, rating=rating.stars, options=visit.options
     )
     return _record(session, statement, visit)

@@ -17,7 +17,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 def target_metadata() -> list[MetaData]:
     """Every table Peerloop owns: the web layer's and domain's, and lrs_client's."""
-    import activities.placements  # noqa: F401  (domain models register on activities.db.Base)
+    # Importing the domain's model modules registers their tables on activities.db.Base.
     import lrs_client.tables
     import lti_tool.models  # noqa: F401
     from activities.db import Base

@@ -359,6 +359,43 @@ def reacted(
     return _on_post(i.REACTED, who, where, row, post, options, result_extensions=result)
 
 
+def unreacted(
+    who: Who,
+    where: Where,
+    row: Row,
+    *,
+    post: Post,
+    reaction: str,
+    options: XapiOptions = DEFAULT_OPTIONS,
+) -> Statement:
+    """Took back ``reaction``; ``row`` is the reaction taken back."""
+    result = {v.REACTION_KIND.iri: reaction}
+    return _on_post(i.UNREACTED, who, where, row, post, options, result_extensions=result)
+
+
+def rated_content(
+    who: Who,
+    where: Where,
+    row: Row,
+    *,
+    rating: int,
+    options: XapiOptions = DEFAULT_OPTIONS,
+) -> Statement:
+    """How useful the content the activity follows was (1–5); object = the placement. The
+    learner's word why stays in the tool (a free-text field the profile does not carry yet)."""
+    if not 1 <= rating <= 5:
+        raise ValueError("a content rating is from 1 to 5")
+    return _statement(
+        i.RATED_CONTENT,
+        who,
+        where,
+        row,
+        options,
+        objects.placement(who.issuer, where),
+        result_extensions={v.RATING.iri: rating},
+    )
+
+
 def accepted_answer(
     who: Who, where: Where, row: Row, *, answer: Post, options: XapiOptions = DEFAULT_OPTIONS
 ) -> Statement:
@@ -426,6 +463,36 @@ def recognised(
 ) -> Statement:
     result = {v.RECOGNITION_KIND.iri: kind}
     return _on_post(i.RECOGNISED, who, where, row, post, options, result_extensions=result)
+
+
+def replied_privately(
+    who: Who, where: Where, row: Row, *, reply: Post, options: XapiOptions = DEFAULT_OPTIONS
+) -> Statement:
+    """Staff's reply only the author of ``reply.parent`` reads (required)."""
+    _require_parent(reply, "a private reply")
+    return _on_post(
+        i.REPLIED_PRIVATELY, who, where, row, reply, options, text=reply.text, about=reply.parent
+    )
+
+
+def nudged(
+    who: Who,
+    where: Where,
+    row: Row,
+    *,
+    learner: Who,
+    options: XapiOptions = DEFAULT_OPTIONS,
+) -> Statement:
+    """Staff ``who`` left ``learner`` a note for their next launch (the note is not sent)."""
+    return _statement(
+        i.NUDGED,
+        who,
+        where,
+        row,
+        options,
+        objects.placement(who.issuer, where),
+        context_extensions={v.LEARNER.iri: agent_json(learner, options)},
+    )
 
 
 # --- cohorts ---------------------------------------------------------------------------------

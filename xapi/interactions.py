@@ -154,12 +154,36 @@ COMPLETED = _spec("completed", "Completed",
                   v.COMPLETED, *PLACEMENTS)  # fmt: skip
 MENTIONED = _spec("mentioned", "Mentioned", "A user mentioned a person in a post.",
                   v.MENTIONED, *POSTS, context_extensions=(v.MENTIONED_PERSON,))  # fmt: skip
+UNREACTED = _spec("unreacted", "Unreacted", "A user took back a reaction to a peer's post.",
+                  v.UNREACTED, *POSTS, result_extensions=(v.REACTION_KIND,),
+                  context_extensions=ABOUT_A_POST)  # fmt: skip
+REPLIED_PRIVATELY = _spec(
+    "replied_privately",
+    "Replied privately",
+    "Staff replied to a post for its author only; the post answered is the parent.",
+    v.REPLIED_PRIVATELY,
+    v.REPLY,
+    response=True,
+    result_extensions=WRITTEN,
+    context_extensions=ABOUT_A_POST,
+    staff=True,
+)
+NUDGED = _spec("nudged", "Nudged", "Staff left a learner a note for their next launch.",
+               v.NUDGED, *PLACEMENTS, context_extensions=(v.LEARNER,), staff=True)  # fmt: skip
+RATED_CONTENT = _spec(
+    "rated_content",
+    "Rated content",
+    "A learner rated how useful the content the activity follows was (the rating extension).",
+    v.RATED,
+    *PLACEMENTS,
+    result_extensions=(v.RATING,),
+)
 
 INTERACTIONS: tuple[Interaction, ...] = (
     LAUNCHED, INITIALIZED, TERMINATED, VIEWED, PLACEMENT_SHARED, REFLECTION_ANSWERED, POSTED,
     REPLIED, EDITED, DELETED, REACTED, ASKED, ANSWERED, ACCEPTED_ANSWER, ENDORSED, FLAGGED, HID,
     PINNED, REDIRECTED, RECOGNISED, LOCKED, UNLOCKED, RELEASED, JOINED_COHORT, LEFT_COHORT,
-    COMPLETED, MENTIONED,
+    COMPLETED, MENTIONED, UNREACTED, REPLIED_PRIVATELY, NUDGED, RATED_CONTENT,
 )  # fmt: skip
 
 # Extensions a statement may lack even when its interaction declares them (the profile says

@@ -177,11 +177,33 @@ RELEASED = Verb(
     "released",
     "Released peers' reflections to the learners of an activity.",
 )
+UNREACTED = Verb(
+    _ours("verbs", "unreacted"),
+    "unreacted",
+    "Took back a reaction to a peer's post; the kind is a result extension.",
+)
+REPLIED_PRIVATELY = Verb(
+    _ours("verbs", "replied-privately"),
+    "replied privately",
+    "Staff replied to a post so that only its author (and staff) can read the reply.",
+)
+NUDGED = Verb(
+    _ours("verbs", "nudged"),
+    "nudged",
+    "Staff left a learner a friendly note, shown on the learner's next launch of the activity.",
+)
+RATED = Verb(
+    f"{TINCAN_VERBS}/rated",
+    "rated",
+    "Rated how useful the content the activity follows was for one's own work (1–5).",
+    defined_in=TINCAN,
+)
 
 VERBS: tuple[Verb, ...] = (
     LAUNCHED, INITIALIZED, TERMINATED, COMPLETED, VIEWED, ANSWERED, POSTED, EDITED, DELETED,
     REPLIED, REACTED, ASKED, SHARED, ACCEPTED, ENDORSED, FLAGGED, JOINED, LEFT, MENTIONED,
-    HID, PINNED, REDIRECTED, RECOGNISED, LOCKED, UNLOCKED, RELEASED,
+    HID, PINNED, REDIRECTED, RECOGNISED, LOCKED, UNLOCKED, RELEASED, UNREACTED,
+    REPLIED_PRIVATELY, NUDGED, RATED,
 )  # fmt: skip
 
 # --- activity types --------------------------------------------------------------------------
@@ -371,9 +393,24 @@ FLAG_REASON = _ext(
     "result",
     "string",
 )
+LEARNER = _ext(
+    "learner",
+    "learner",
+    "The learner a staff action was for (an xAPI Agent, pseudonymised like the actor).",
+    "context",
+    "object",
+)
+RATING = _ext(
+    "rating",
+    "rating",
+    "How useful the content was for the learner's work, from 1 (not) to 5 (very).",
+    "result",
+    "integer",
+)
 
 EXTENSIONS: tuple[Extension, ...] = (
     LTI_DEPLOYMENT_ID, LTI_CONTEXT_ID, LTI_RESOURCE_LINK_ID, PLACEMENT_KEY, ANONYMOUS_TO_PEERS,
     COHORT_ROUND,
     POST, POST_AUTHOR, MENTIONED_PERSON, WORD_COUNT, REACTION_KIND, RECOGNITION_KIND, FLAG_REASON,
+    LEARNER, RATING,
 )  # fmt: skip

@@ -55,6 +55,8 @@ REFLECTION = Post(30, kind="reflection", text="I will ask more open questions ea
                   author=LEARNER, anonymous_to_peers=True)  # fmt: skip
 MY_REPLY = Post(12, kind="reply", text="Same here — and I take notes.", parent=PEER_POST,
                 author=LEARNER)  # fmt: skip
+PRIVATE_REPLY = Post(31, kind="reply", text="A strong plan — try it on Tuesday.",
+                     parent=REFLECTION, author=TEACHER)  # fmt: skip
 
 
 def row(kind: str, row_id: int) -> Row:
@@ -117,6 +119,18 @@ SAMPLES: dict[str, Builder] = {
     "joined_cohort": lambda o: b.joined_cohort(LEARNER, WHERE, row("membership", 15), options=o),
     "left_cohort": lambda o: b.left_cohort(LEARNER, WHERE, row("membership", 15), options=o),
     "completed": lambda o: b.completed(LEARNER, WHERE, row("completion", 16), options=o),
+    "unreacted": lambda o: b.unreacted(
+        LEARNER, WHERE, row("reaction", 4), post=PEER_POST, reaction="helpful", options=o
+    ),
+    "replied_privately": lambda o: b.replied_privately(
+        TEACHER, REFLECTION_WHERE, row("private-reply", 18), reply=PRIVATE_REPLY, options=o
+    ),
+    "nudged": lambda o: b.nudged(
+        TEACHER, REFLECTION_WHERE, row("nudge", 19), learner=LEARNER, options=o
+    ),
+    "rated_content": lambda o: b.rated_content(
+        LEARNER, REFLECTION_WHERE, row("content-rating", 20), rating=4, options=o
+    ),
     "mentioned": lambda o: b.mentioned(
         LEARNER, WHERE, row("mention", 17), post=MY_REPLY, person=PEER, options=o
     ),

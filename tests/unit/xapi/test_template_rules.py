@@ -165,6 +165,7 @@ def test_builders_of_written_interactions_refuse_to_go_without_the_text(name: st
         "edited": lambda: b.edited(LEARNER, WHERE, at, post=post),
         "asked": lambda: b.asked(LEARNER, WHERE, at, question=Post(42, kind="question")),
         "answered": lambda: b.answered(LEARNER, WHERE, at, question=QUESTION, answer=reply),
+        "replied_privately": lambda: b.replied_privately(LEARNER, WHERE, at, reply=reply),
     }
     with pytest.raises(ValueError, match="needs the text written"):
         build[name]()
