@@ -1,5 +1,14 @@
-"""The web layer's side of xAPI delivery: ``record()`` for views and services, the ``default``
-destination kept in step with the PEERLOOP_LRS_* settings, and the development worker thread."""
+"""The web layer's side of xAPI delivery: the ``default`` destination and the PEERLOOP_LRS_*
+settings, and the development worker thread.
+
+Starting a process never changes a destination: the database holds the destinations every
+process shares, and a process started with other settings (a second terminal without the
+dev script's environment) must not switch them for the running server. ``default`` is seeded
+from the settings by `peerloop db upgrade` (once) and follows them again only through
+`peerloop lrs sync-settings`; a web or worker process whose settings disagree logs a warning.
+Statements are recorded with ``lrs_client.outbox.enqueue`` (the journal), whatever the
+destinations.
+"""
 
 from __future__ import annotations
 
@@ -8,31 +17,52 @@ import threading
 from typing import Any
 
 from flask import Flask
+from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lrs_client.dispatcher import DispatchConfig
-from lrs_client.outbox import disable_destination, enqueue, save_destination
+from lrs_client.outbox import disable_destination, save_destination
+from lrs_client.tables import Destination
 from lrs_client.worker import WorkerThread
 from lti_tool.config import Settings
-from lti_tool.db import session_scope
 from lti_tool.logs import log_event
 
 DEFAULT = "default"
 _start_lock = threading.Lock()
 
 
-def record(session: Session, statement_json: dict[str, Any]) -> None:
-    """Queue a statement (with its ``id``) for every enabled LRS, in the caller's transaction:
-    it is delivered if and only if the caller commits. Never touches the network."""
-    enqueue(session, statement_json)
+def _default(session: Session) -> Destination | None:
+    return session.scalars(select(Destination).where(Destination.name == DEFAULT)).first()
 
 
-def sync_default_destination(session: Session, settings: Settings) -> None:
-    """Make the ``default`` destination match the settings; disable it when no URL is set
-    (its pending statements wait rather than vanish)."""
+def _endpoint(url: str) -> str:
+    return url if url.endswith("/") else url + "/"
+
+
+def seed_default_destination(session: Session, settings: Settings) -> bool:
+    """Create ``default`` from the settings when there is none yet and a URL is set
+    (`peerloop db upgrade`); an existing one is left alone. Flushes; True if created."""
+    if not settings.lrs_url or _default(session) is not None:
+        return False
+    save_destination(
+        session,
+        DEFAULT,
+        settings.lrs_url,
+        settings.lrs_username or "",
+        settings.lrs_password or "",
+        settings.lrs_version,
+    )
+    return True
+
+
+def sync_default_destination(session: Session, settings: Settings) -> str:
+    """Make ``default`` match the settings (`peerloop lrs sync-settings`, an operator's
+    explicit action); disable it when no URL is set (its pending statements wait, and new
+    ones stay in the journal). Flushes; returns what it did, as a sentence."""
     if settings.lrs_url:
-        save_destination(
+        existed = _default(session) is not None
+        destination = save_destination(
             session,
             DEFAULT,
             settings.lrs_url,
@@ -40,8 +70,47 @@ def sync_default_destination(session: Session, settings: Settings) -> None:
             settings.lrs_password or "",
             settings.lrs_version,
         )
-    else:
-        disable_destination(session, DEFAULT)
+        verb = "updated" if existed else "created"
+        return f"LRS `default` {verb}: {destination.endpoint}, xAPI {destination.xapi_version}."
+    if disable_destination(session, DEFAULT):
+        return "PEERLOOP_LRS_URL is not set: LRS `default` disabled."
+    return "PEERLOOP_LRS_URL is not set and there is no LRS `default`: nothing to do."
+
+
+def settings_differences(session: Session, settings: Settings) -> list[str]:
+    """What of ``default`` differs from the settings (names only, never a secret)."""
+    destination = _default(session)
+    if destination is None:
+        return ["endpoint"] if settings.lrs_url else []
+    if not settings.lrs_url:
+        return ["enabled"] if destination.enabled else []
+    wanted = {
+        "endpoint": _endpoint(settings.lrs_url),
+        "username": settings.lrs_username or "",
+        "password": settings.lrs_password or "",
+        "xapi_version": settings.lrs_version,
+        "enabled": True,
+    }
+    return [name for name, value in wanted.items() if getattr(destination, name) != value]
+
+
+def warn_if_settings_differ(sessions: sessionmaker[Session], settings: Settings) -> None:
+    """Log one warning line when the settings disagree with ``default``; change nothing."""
+    try:
+        with sessions() as session:
+            differences = settings_differences(session, settings)
+    except SQLAlchemyError as exc:  # tables not created yet (before `peerloop db upgrade`)
+        log_event("lrs_settings_check_skipped", logging.DEBUG, reason=type(exc).__name__)
+        return
+    if differences:
+        log_event(
+            "lrs_settings_differ",
+            logging.WARNING,
+            destination=DEFAULT,
+            differs=differences,
+            using="database",
+            fix="peerloop lrs sync-settings",
+        )
 
 
 def dispatch_config(settings: Settings, **overrides: Any) -> DispatchConfig:
@@ -51,23 +120,21 @@ def dispatch_config(settings: Settings, **overrides: Any) -> DispatchConfig:
 
 
 def init_app(app: Flask) -> None:
-    """Sync the default destination, and in development run the dispatcher in a thread,
-    started by the first request so that CLI commands (which build an app too) never do."""
+    """On the first request (so CLI commands, which build an app too, do neither): compare
+    the settings with ``default`` once, and in development start the dispatcher thread."""
     settings: Settings = app.config["PEERLOOP"]
     sessions: sessionmaker[Session] = app.extensions["peerloop.sessions"]
-    try:
-        with session_scope(sessions) as session:
-            sync_default_destination(session, settings)
-    except SQLAlchemyError as exc:  # tables not created yet (before `peerloop db upgrade`)
-        # Expected once, before `peerloop db upgrade` creates the tables: not worth a warning.
-        log_event("lrs_destination_sync_skipped", logging.DEBUG, reason=type(exc).__name__)
-    if settings.lrs_worker_thread and settings.env != "test":
+    start_worker = settings.lrs_worker_thread and settings.env != "test"
 
-        @app.before_request
-        def _start_worker() -> None:
-            if "peerloop.lrs_worker" in app.extensions:
+    @app.before_request
+    def _first_request() -> None:
+        if "peerloop.lrs_started" in app.extensions:
+            return
+        with _start_lock:
+            if "peerloop.lrs_started" in app.extensions:
                 return
-            with _start_lock:
-                if "peerloop.lrs_worker" not in app.extensions:
-                    worker = WorkerThread(sessions, dispatch_config(settings)).start()
-                    app.extensions["peerloop.lrs_worker"] = worker
+            app.extensions["peerloop.lrs_started"] = True
+            warn_if_settings_differ(sessions, settings)
+            if start_worker:
+                worker = WorkerThread(sessions, dispatch_config(settings)).start()
+                app.extensions["peerloop.lrs_worker"] = worker

@@ -6,16 +6,27 @@ import click
 from flask.cli import AppGroup
 
 from lti_tool import migrate
-from lti_tool.db import current_settings
+from lti_tool.db import current_settings, session_factory, session_scope
+from lti_tool.lrs import seed_default_destination, settings_differences
 
 cli = AppGroup("db", help="Database migrations.")
 
 
 @cli.command("upgrade")
 def upgrade() -> None:
-    """Apply every pending migration."""
-    migrate.upgrade(current_settings().database_url)
+    """Apply every pending migration; create the `default` LRS from PEERLOOP_LRS_* if there
+    is none yet (an existing one is left alone: `peerloop lrs sync-settings` updates it)."""
+    settings = current_settings()
+    migrate.upgrade(settings.database_url)
     click.echo("Database is up to date.")
+    with session_scope(session_factory()) as session:
+        if seed_default_destination(session, settings):
+            click.echo("LRS `default` created from PEERLOOP_LRS_URL.")
+        elif settings_differences(session, settings):
+            click.echo(
+                "LRS `default` differs from the PEERLOOP_LRS_* settings and was left alone; "
+                "`peerloop lrs sync-settings` applies them."
+            )
 
 
 @cli.command("revision")
