@@ -234,13 +234,14 @@ class Dispatcher:
             claimed = session.execute(claim).all()
             # The payload lives once, in the journal; read it for the claimed rows only.
             journal_ids = [journal_id for _, _, journal_id, _ in claimed]
-            payloads = dict(
-                session.execute(
+            payloads: dict[int, str] = {
+                journal_id: payload
+                for journal_id, payload in session.execute(
                     select(JournalEntry.id, JournalEntry.payload).where(
                         JournalEntry.id.in_(journal_ids)
                     )
-                ).tuples()
-            )
+                )
+            }
             rows = [
                 Claimed(row_id, statement_id, payloads[journal_id], attempts, token=token)
                 for row_id, statement_id, journal_id, attempts in claimed
