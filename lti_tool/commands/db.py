@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 
 from lti_tool import migrate
 from lti_tool.db import current_settings, session_factory, session_scope
-from lti_tool.lrs import seed_default_destination, settings_differences
+from lti_tool.delivery import seed_default_destination, settings_differences
 
 cli = AppGroup("db", help="Database migrations.")
 

@@ -23,7 +23,7 @@ from lrs_client.transport import Transport
 from lrs_client.versions import DEFAULT_VERSION, VERSIONS
 from lrs_client.worker import run_process
 from lti_tool.db import current_settings, session_factory, session_scope
-from lti_tool.lrs import (
+from lti_tool.delivery import (
     DEFAULT,
     dispatch_config,
     sync_default_destination,

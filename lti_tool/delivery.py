@@ -1,5 +1,5 @@
-"""The web layer's side of xAPI delivery: the ``default`` destination and the PEERLOOP_LRS_*
-settings, and the development worker thread.
+"""The web layer's side of xAPI delivery: the dispatch config, the development worker thread,
+and the ``default`` destination against the PEERLOOP_LRS_* settings (seed, sync, check).
 
 Starting a process never changes a destination: the database holds the destinations every
 process shares, and a process started with other settings (a second terminal without the
