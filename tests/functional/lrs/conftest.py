@@ -7,7 +7,7 @@ from flask import Flask
 
 from lti_tool import create_app
 from lti_tool.db import session_scope
-from lti_tool.lrs import sync_default_destination
+from lti_tool.delivery import sync_default_destination
 from tests.support.settings import make_settings
 
 

@@ -19,7 +19,7 @@ from lrs_client.dispatcher import Dispatcher
 from lrs_client.tables import JournalEntry, OutboxRow
 from lti_tool import create_app
 from lti_tool.db import session_scope
-from lti_tool.lrs import sync_default_destination
+from lti_tool.delivery import sync_default_destination
 from lti_tool.models import Platform
 from tests import factories
 from tests.factories import PlacementFactory
