@@ -20,9 +20,8 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lrs_client.outbox import enqueue
-from lrs_client.routing import route_waiting
 from lrs_client.outbox import enqueue, save_destination
+from lrs_client.routing import route_waiting
 from lrs_client.status import journal_status
 from lrs_client.tables import Destination, OutboxRow
 from lrs_client.worker import WorkerThread
@@ -204,6 +203,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(
     try:
         statements = [make_statement() for _ in range(60)]
         with worker_process(database_url, proxy.endpoint) as first:
+
             def destination_ready() -> bool:
                 with sessions() as session:
                     return session.query(Destination).count() == 1
