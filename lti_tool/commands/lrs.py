@@ -314,7 +314,10 @@ def backfill(destination: str, since: datetime | None, batch_size: int) -> None:
         except LookupError:
             raise click.ClickException(f"No LRS called {destination!r}.") from None
     scope = f" recorded since {since.isoformat()}" if since else ""
+    with sessions() as session:
+        enabled = session.scalar(select(Destination.enabled).where(Destination.name == destination))
+    waiting = "" if enabled else " It is disabled: they wait until it is enabled again."
     click.echo(
         f"Looked at {looked} statements{scope}: {created} queued for {destination!r}, "
-        f"{looked - created} it already had."
+        f"{looked - created} it already had.{waiting}"
     )

@@ -176,5 +176,8 @@ def test_statements_with_no_destination_are_kept_counted_and_backfilled_once(
     expected = sorted(s["id"] for s in [*statements, later])
     assert sorted(stored) == expected  # each exactly once
     assert "recorded with no enabled destination 0" in runner.invoke(lrs_cli, ["status"]).output
+    runner.invoke(lrs_cli, ["disable-destination", "research"])
+    disabled = runner.invoke(lrs_cli, ["backfill", "--destination", "research"])
+    assert "It is disabled: they wait until it is enabled again." in disabled.output
     unknown = runner.invoke(lrs_cli, ["backfill", "--destination", "nowhere"])
     assert unknown.exit_code == 1 and "No LRS called 'nowhere'." in unknown.output
