@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lrs_client.compare import same_statement
 from lrs_client.errors import LrsError, LrsRejectedError, LrsUnavailableError, LrsUnreachableError
-from lrs_client.tables import DEAD, PENDING, SENT, Destination, OutboxRow, utcnow
+from lrs_client.routing import route, route_waiting
+from lrs_client.tables import DEAD, PENDING, SENT, Destination, JournalEntry, OutboxRow, utcnow
 from lrs_client.transport import Transport
 
 log = logging.getLogger("peerloop.lrs")
@@ -107,6 +108,9 @@ class Dispatcher:
         """Claim and deliver one batch for the next destination that has due rows.
         Returns the number of rows claimed (0 when there was nothing to do)."""
         self._reap_settles()
+        # New journal entries get their delivery rows first (one bounded batch a round).
+        with self.sessions.begin() as session:
+            route(session)
         if self._next is not None:
             destination, claim = self._next
             self._next = None
@@ -162,6 +166,7 @@ class Dispatcher:
     def flush(self, progress: Callable[[int], None] | None = None) -> str | None:
         """Deliver everything pending now, ignoring backoff once. Stops at the first delivery
         failure and returns its message (None when the outbox is empty of due rows)."""
+        route_waiting(self.sessions)
         now = utcnow()
         with self.sessions.begin() as session:
             session.execute(update(Destination).values(retry_at=None))
@@ -220,11 +225,27 @@ class Dispatcher:
                 claim_token=token,
                 attempts=OutboxRow.attempts + 1,
             )
-            .returning(OutboxRow.id, OutboxRow.statement_id, OutboxRow.payload, OutboxRow.attempts)
+            .returning(
+                OutboxRow.id, OutboxRow.statement_id, OutboxRow.journal_id, OutboxRow.attempts
+            )
             .execution_options(synchronize_session=False)
         )
         with self.sessions.begin() as session:
-            rows = [Claimed(*row, token=token) for row in session.execute(claim).all()]
+            claimed = session.execute(claim).all()
+            # The payload lives once, in the journal; read it for the claimed rows only.
+            journal_ids = [journal_id for _, _, journal_id, _ in claimed]
+            payloads: dict[int, str] = {
+                journal_id: payload
+                for journal_id, payload in session.execute(
+                    select(JournalEntry.id, JournalEntry.payload).where(
+                        JournalEntry.id.in_(journal_ids)
+                    )
+                )
+            }
+            rows = [
+                Claimed(row_id, statement_id, payloads[journal_id], attempts, token=token)
+                for row_id, statement_id, journal_id, attempts in claimed
+            ]
         rows.sort(key=lambda row: row.id)
         return rows
 

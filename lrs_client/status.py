@@ -1,14 +1,15 @@
-"""What operators ask of the outbox: counts per destination, and reviving dead letters."""
+"""What operators ask of the outbox: the journal's figures, counts per destination, and
+reviving dead letters."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
 
-from lrs_client.tables import DEAD, PENDING, SENT, Destination, OutboxRow, utcnow
+from lrs_client.tables import DEAD, PENDING, SENT, Destination, JournalEntry, OutboxRow, utcnow
 from lrs_client.transport import redact_url
 
 
@@ -32,6 +33,37 @@ class DestinationStatus:
         if self.oldest_pending is None:
             return None
         return max(0.0, (utcnow() - self.oldest_pending).total_seconds())
+
+
+@dataclass(frozen=True)
+class JournalStatus:
+    recorded: int  # every statement ever recorded
+    unrouted: int  # recorded, not yet given to the destinations (the worker does it)
+    undelivered: int  # routed when no destination was enabled: kept, waiting for a backfill
+
+
+def journal_status(session: Session) -> JournalStatus:
+    """The journal's figures. ``undelivered`` counts entries with no delivery row at all:
+    statements recorded while no destination was enabled (a backfill gives them one)."""
+    recorded = session.scalar(select(func.count()).select_from(JournalEntry)) or 0
+    unrouted = (
+        session.scalar(
+            select(func.count()).select_from(JournalEntry).where(JournalEntry.routed_at.is_(None))
+        )
+        or 0
+    )
+    undelivered = (
+        session.scalar(
+            select(func.count())
+            .select_from(JournalEntry)
+            .where(
+                JournalEntry.routed_at.is_not(None),
+                ~exists().where(OutboxRow.journal_id == JournalEntry.id),
+            )
+        )
+        or 0
+    )
+    return JournalStatus(int(recorded), int(unrouted), int(undelivered))
 
 
 def status(session: Session) -> list[DestinationStatus]:

@@ -1,5 +1,6 @@
-"""lrs_client's own tables (outbox, destinations). Kept on their own MetaData so this package
-stays a leaf; the app's Alembic environment migrates both metadatas."""
+"""lrs_client's own tables (statement journal, destinations, per-destination outbox). Kept on
+their own MetaData so this package stays a leaf; the app's Alembic environment migrates both
+metadatas."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -82,7 +84,8 @@ class Destination(LrsBase):
     __tablename__ = "lrs_destinations"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    # Operator's name for it; ``default`` is kept in step with the PEERLOOP_LRS_* settings.
+    # Operator's name for it; ``default`` is seeded from the PEERLOOP_LRS_* settings by
+    # `peerloop db upgrade` and follows them again only through `peerloop lrs sync-settings`.
     name: Mapped[str] = mapped_column(String(64), unique=True)
     # xAPI base URL, ending with a slash (statements live at endpoint + "statements").
     endpoint: Mapped[str] = mapped_column(String(2048))
@@ -105,8 +108,33 @@ class Destination(LrsBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
+class JournalEntry(LrsBase):
+    """One recorded statement, kept whatever the destinations: append-only, written in the
+    interaction's transaction. Delivery state lives beside it, in ``lrs_outbox``."""
+
+    __tablename__ = "lrs_journal"
+    __table_args__ = (
+        # What routing looks for; partial, so it holds only the few rows not yet routed.
+        Index(
+            "ix_lrs_journal_unrouted",
+            "id",
+            postgresql_where=text("routed_at IS NULL"),
+            sqlite_where=text("routed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    # The statement's own id (a UUID): recorded once, so a replay is a no-op.
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    # The statement as JSON text, exactly as it will be posted.
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    # When routing gave it a delivery row per destination enabled then; NULL until then.
+    routed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class OutboxRow(LrsBase):
-    """One statement waiting for (or done with) delivery to one destination."""
+    """The delivery of one journal statement to one destination."""
 
     __tablename__ = "lrs_outbox"
     __table_args__ = (
@@ -114,16 +142,19 @@ class OutboxRow(LrsBase):
         UniqueConstraint("destination_id", "statement_id"),
         # The dispatcher's claim: due pending rows of a destination, oldest first.
         Index("ix_lrs_outbox_due", "status", "destination_id", "next_attempt_at", "id"),
+        # Status's "recorded with no enabled destination" looks delivery rows up by entry.
+        Index("ix_lrs_outbox_journal_id", "journal_id"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     destination_id: Mapped[int] = mapped_column(
         ForeignKey("lrs_destinations.id", ondelete="CASCADE")
     )
-    # The statement's own id (a UUID), also the LRS's idempotency key.
+    # The journal entry delivered (its payload is read from there, never copied).
+    journal_id: Mapped[int] = mapped_column(BigId, ForeignKey("lrs_journal.id", ondelete="CASCADE"))
+    # The statement's own id (a UUID), also the LRS's idempotency key; kept here too so the
+    # unique (destination, statement id) pair makes routing and backfill exactly-once.
     statement_id: Mapped[str] = mapped_column(String(36))
-    # The statement as JSON text, exactly as it will be posted.
-    payload: Mapped[str] = mapped_column(Text)
     # pending → sent, or pending → dead (the LRS rejected it; `lrs retry-dead` revives it).
     status: Mapped[str] = mapped_column(String(8), default=PENDING)
     # Delivery attempts so far (incremented on each claim).

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import db, error_pages, input_guard, lrs, security
+from lti_tool import db, delivery, error_pages, input_guard, security
 from lti_tool.config import Settings
 from lti_tool.features.activity.blueprint import bp as activity_bp
 from lti_tool.logs import configure_logging
@@ -59,7 +59,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     error_pages.init_app(app)
     input_guard.init_app(app)  # no NUL reaches a view (PostgreSQL text cannot hold one)
     security.init_app(app)  # CSP frame-ancestors, nosniff, referrer policy
-    lrs.init_app(app)  # the default LRS destination, and the development worker thread
+    delivery.init_app(app)  # the settings check, and the development worker thread
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     logging.getLogger("peerloop").debug("app created for %s", settings.base_url)

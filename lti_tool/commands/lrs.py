@@ -1,8 +1,10 @@
-"""``peerloop lrs``: run the delivery worker and look after the xAPI outbox."""
+"""``peerloop lrs``: run the delivery worker and look after the statement journal and the
+outbox. None of these changes a destination unless that is what the command is for."""
 
 from __future__ import annotations
 
 import secrets
+from datetime import UTC, datetime
 
 import click
 from flask.cli import AppGroup
@@ -12,7 +14,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from lrs_client.dispatcher import Dispatcher, pending_count
 from lrs_client.errors import LrsConfigError, LrsError, LrsUnreachableError
 from lrs_client.outbox import disable_destination, save_destination
-from lrs_client.status import dead_letters
+from lrs_client.routing import backfill as backfill_destination
+from lrs_client.routing import backfill_scope, route_waiting
+from lrs_client.status import dead_letters, journal_status
 from lrs_client.status import retry_dead as revive_dead
 from lrs_client.status import status as outbox_status
 from lrs_client.tables import Destination
@@ -20,17 +24,23 @@ from lrs_client.transport import Transport
 from lrs_client.versions import DEFAULT_VERSION, VERSIONS
 from lrs_client.worker import run_process
 from lti_tool.db import current_settings, session_factory, session_scope
-from lti_tool.lrs import DEFAULT, dispatch_config, sync_default_destination
+from lti_tool.delivery import (
+    DEFAULT,
+    dispatch_config,
+    sync_default_destination,
+    warn_if_settings_differ,
+)
 
 cli = AppGroup("lrs", help="Deliver xAPI statements to the LRSs and look after the outbox.")
 
 _batch = click.option("--batch-size", type=click.IntRange(1, 1000), help="Statements per POST.")
 
 
-def _sync() -> None:
+def _require_database() -> None:
+    """A clear message, rather than a traceback, when the tables are not there yet."""
     try:
-        with session_scope(session_factory()) as session:
-            sync_default_destination(session, current_settings())
+        with session_factory()() as session:
+            session.scalar(select(Destination.id).limit(1))
     except SQLAlchemyError as exc:
         raise click.ClickException(
             f"Cannot use the database ({type(exc).__name__}). Run `peerloop db upgrade` first "
@@ -59,7 +69,8 @@ def _hint(name: str, error: LrsError) -> str:
 @click.option("--idle-seconds", type=click.FloatRange(0.01), help="Poll interval when idle.")
 def worker(batch_size: int | None, lease_seconds: float | None, idle_seconds: float | None) -> None:
     """Deliver queued statements until SIGTERM (the batch in hand is finished first)."""
-    _sync()
+    _require_database()
+    warn_if_settings_differ(session_factory(), current_settings())
     click.echo("LRS worker started; SIGTERM or Ctrl-C stops it after the current batch.")
     config = dispatch_config(
         current_settings(),
@@ -83,12 +94,23 @@ def _age(seconds: float | None) -> str:
 
 @cli.command("status")
 def status() -> None:
-    """Pending, sent and dead statements per LRS, the oldest pending one, the last error."""
-    _sync()
+    """Statements recorded (and kept with no destination); pending, sent and dead
+    statements per LRS, the oldest pending one, the last error."""
+    _require_database()
     with session_factory()() as session:
+        journal = journal_status(session)
         lines = outbox_status(session)
+    click.echo(
+        f"journal  recorded {journal.recorded}   not yet routed {journal.unrouted}   "
+        f"recorded with no enabled destination {journal.undelivered}"
+    )
+    if journal.undelivered:
+        click.echo("  `peerloop lrs backfill --destination NAME` delivers those to an LRS.")
     if not lines:
-        click.echo("No LRS is configured: set PEERLOOP_LRS_URL (and its credentials).")
+        click.echo(
+            "No LRS is configured: set PEERLOOP_LRS_URL and run `peerloop lrs sync-settings`, "
+            "or `peerloop lrs add-destination`."
+        )
         return
     for line in lines:
         state = "enabled" if line.enabled else "disabled"
@@ -112,7 +134,8 @@ def status() -> None:
 @_batch
 def flush(batch_size: int | None) -> None:
     """Deliver everything pending now, ignoring backoff, with a progress bar."""
-    _sync()
+    _require_database()
+    route_waiting(session_factory())  # so the count includes what was just recorded
     with session_factory()() as session:
         total = pending_count(session)
     if total == 0:
@@ -191,7 +214,7 @@ def _checks_credentials(item: Destination) -> bool:
 @click.option("--destination", help="Only this LRS (default: every enabled one).")
 def ping(destination: str | None) -> None:
     """Check each LRS answers, speaks our xAPI version and accepts our credentials."""
-    _sync()
+    _require_database()
     with session_factory()() as session:
         query = select(Destination).order_by(Destination.name)
         if destination:
@@ -246,7 +269,10 @@ def add_destination(
 ) -> None:
     """Add (or update) another LRS, e.g. a research LRS next to the institution's."""
     if name == DEFAULT:
-        raise click.ClickException("`default` follows the PEERLOOP_LRS_* settings; pick a name.")
+        raise click.ClickException(
+            "`default` is set from the PEERLOOP_LRS_* settings by `peerloop lrs sync-settings`;"
+            " pick another name."
+        )
     try:
         with session_scope(session_factory()) as session:
             save_destination(session, name, endpoint, username, password, xapi_version)
@@ -258,9 +284,67 @@ def add_destination(
 @cli.command("disable-destination")
 @click.argument("name")
 def disable(name: str) -> None:
-    """Stop queuing statements for an LRS (its pending ones wait)."""
+    """Stop delivering new statements to an LRS (its pending ones wait; `backfill` catches
+    it up after it is enabled again)."""
     with session_scope(session_factory()) as session:
         found = disable_destination(session, name)
     if not found:
         raise click.ClickException(f"No LRS called {name!r}.")
     click.echo(f"LRS {name!r} disabled.")
+
+
+@cli.command("sync-settings")
+def sync_settings() -> None:
+    """Make the `default` LRS match the PEERLOOP_LRS_* settings of this shell (disable it
+    when PEERLOOP_LRS_URL is unset). The only command that applies those settings."""
+    _require_database()
+    try:
+        with session_scope(session_factory()) as session:
+            done = sync_default_destination(session, current_settings())
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(done)
+
+
+@cli.command("backfill")
+@click.option("--destination", required=True, help="The LRS to give the journal's statements.")
+@click.option(
+    "--since",
+    type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]),
+    help="Only statements recorded from then on (UTC unless an offset is given).",
+)
+@click.option("--batch-size", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+def backfill(destination: str, since: datetime | None, batch_size: int) -> None:
+    """Queue the journal's statements (since a time) for a destination added or re-enabled
+    later. Exactly once: statements it already has are skipped, so a re-run adds nothing."""
+    _require_database()
+    if since is not None and since.tzinfo is None:
+        since = since.replace(tzinfo=UTC)
+    sessions = session_factory()
+    with sessions() as session:
+        total = backfill_scope(session, since)
+    looked = created = 0
+    # One committed transaction per batch: memory stays flat and an interrupted run keeps
+    # what it did (a re-run skips it).
+    with (
+        sessions() as session,
+        click.progressbar(length=total, label=f"Backfilling {destination}") as bar,
+    ):
+        try:
+            for batch_looked, batch_created in backfill_destination(
+                session, destination, since, batch_size
+            ):
+                session.commit()
+                looked += batch_looked
+                created += batch_created
+                bar.update(batch_looked)
+        except LookupError:
+            raise click.ClickException(f"No LRS called {destination!r}.") from None
+    scope = f" recorded since {since.isoformat()}" if since else ""
+    with sessions() as session:
+        enabled = session.scalar(select(Destination.enabled).where(Destination.name == destination))
+    waiting = "" if enabled else " It is disabled: they wait until it is enabled again."
+    click.echo(
+        f"Looked at {looked} statements{scope}: {created} queued for {destination!r}, "
+        f"{looked - created} it already had.{waiting}"
+    )

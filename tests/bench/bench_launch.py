@@ -47,7 +47,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from activities.db import utcnow
 from activities.placements import Placement
 from activities.recording import record_launch
-from lrs_client.tables import OutboxRow
+from lrs_client.tables import JournalEntry
 from lti_tool import create_app
 from lti_tool.config import Settings
 from lti_tool.lti.context import LaunchContext
@@ -95,7 +95,7 @@ def arrange(app: Flask, signer: PlatformSigner) -> Placement:
 def queued(app: Flask) -> int:
     sessions: sessionmaker[Session] = app.extensions["peerloop.sessions"]
     with sessions() as session:
-        return int(session.scalar(select(func.count()).select_from(OutboxRow)) or 0)
+        return int(session.scalar(select(func.count()).select_from(JournalEntry)) or 0)
 
 
 def round_trips(
@@ -123,7 +123,7 @@ def round_trips(
             launches.append(t3 - t2)
     expected = warmup + count
     if queued(app) != expected:
-        print(f"  warning: {queued(app)} statements in the outbox, expected {expected}")
+        print(f"  warning: {queued(app)} statements in the journal, expected {expected}")
     return logins, launches
 
 

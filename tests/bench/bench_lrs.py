@@ -36,7 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lrs_client.dispatcher import DispatchConfig, Dispatcher
 from lrs_client.outbox import enqueue, save_destination
-from lrs_client.tables import OutboxRow, utcnow
+from lrs_client.tables import JournalEntry, OutboxRow, utcnow
 from lti_tool.db import make_engine, make_session_factory
 from tests.support.databases import PostgresDatabase
 from tests.support.lrs import LearningLockerProcess
@@ -74,31 +74,51 @@ def direct_rate(lrs: LearningLockerProcess, count: int, batch: int) -> float:
 
 
 def pending(sessions: sessionmaker[Session]) -> int:
+    """Statements still to deliver: pending delivery rows, and journal entries not routed."""
     with sessions() as session:
         query = select(func.count()).select_from(OutboxRow).where(OutboxRow.status == "pending")
-        return int(session.scalar(query) or 0)
+        unrouted = select(func.count()).select_from(JournalEntry)
+        unrouted = unrouted.where(JournalEntry.routed_at.is_(None))
+        return int(session.scalar(query) or 0) + int(session.scalar(unrouted) or 0)
 
 
-def bulk_enqueue(sessions: sessionmaker[Session], destination_id: int, count: int) -> None:
-    """Fill the outbox fast (a bulk INSERT, not the per-request path being measured)."""
+def bulk_enqueue(
+    sessions: sessionmaker[Session], destination_id: int, count: int, routed: bool = True
+) -> None:
+    """Fill the journal fast (bulk INSERTs, not the per-request path being measured): routed,
+    with a pending delivery row each, or unrouted, for the worker to route."""
     now = utcnow()
     chunk = 10_000
     for start in range(0, count, chunk):
-        rows = []
-        for _ in range(min(chunk, count - start)):
-            item = statement()
-            rows.append(
+        items = [statement() for _ in range(min(chunk, count - start))]
+        entries = [
+            {
+                "statement_id": item["id"],
+                "payload": json.dumps(item),
+                "created_at": now,
+                "routed_at": now if routed else None,
+            }
+            for item in items
+        ]
+        with sessions.begin() as session:
+            ids = session.execute(
+                insert(JournalEntry).returning(JournalEntry.id, JournalEntry.statement_id),
+                entries,
+            ).all()
+            if not routed:
+                continue
+            rows = [
                 {
                     "destination_id": destination_id,
-                    "statement_id": item["id"],
-                    "payload": json.dumps(item),
+                    "journal_id": journal_id,
+                    "statement_id": statement_id,
                     "status": "pending",
                     "attempts": 0,
                     "created_at": now,
                     "next_attempt_at": now,
                 }
-            )
-        with sessions.begin() as session:
+                for journal_id, statement_id in ids
+            ]
             session.execute(insert(OutboxRow), rows)
 
 
@@ -147,7 +167,7 @@ def backlog_rss(
     count: int,
     batch: int,
 ) -> None:
-    bulk_enqueue(sessions, destination_id, count)
+    bulk_enqueue(sessions, destination_id, count, routed=False)  # the worker routes them too
     env = {
         **os.environ,
         "PEERLOOP_ENV": "production",
@@ -266,6 +286,7 @@ def main() -> None:
             lrs.restart()
             with sessions.begin() as session:
                 session.execute(delete(OutboxRow))
+                session.execute(delete(JournalEntry))
             backlog_rss(database.url, lrs, sessions, destination_id, args.backlog, b)
     finally:
         lrs.stop()

@@ -46,3 +46,66 @@ def test_downgrade_to_base_and_up_again(empty_database: str) -> None:
     assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
     engine.dispose()
     upgrade(empty_database)
+
+
+def test_journal_migration_moves_outbox_payloads_and_back(empty_database: str) -> None:
+    """0004 keeps every queued statement: one journal entry per statement id (routed), its
+    delivery rows linked to it; downgrade puts the payloads back in the rows."""
+    from sqlalchemy import text
+
+    config = alembic_config(empty_database)
+    upgrade(empty_database, "0003")
+    engine = make_engine(empty_database)
+    payload = '{"id":"%s","verb":{"id":"https://example.org/v"}}'
+    with engine.begin() as connection:
+        for name in ("default", "research"):
+            connection.execute(
+                text(
+                    "INSERT INTO lrs_destinations (name, endpoint, username, password,"
+                    " xapi_version, enabled, failures, created_at) VALUES"
+                    " (:name, 'http://lrs.example/xAPI/', '', '', '1.0.3', true, 0,"
+                    " CURRENT_TIMESTAMP)"
+                ),
+                {"name": name},
+            )
+        rows = [(1, "s-1", "sent"), (2, "s-1", "pending"), (1, "s-2", "dead")]
+        for destination_id, statement_id, status in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO lrs_outbox (destination_id, statement_id, payload, status,"
+                    " attempts, created_at, next_attempt_at) VALUES (:d, :s, :p, :st, 0,"
+                    " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+                ),
+                {"d": destination_id, "s": statement_id, "p": payload % statement_id, "st": status},
+            )
+    command.upgrade(config, "head")
+    with engine.connect() as connection:
+        journal = connection.execute(
+            text("SELECT statement_id, payload, routed_at IS NOT NULL FROM lrs_journal ORDER BY id")
+        ).all()
+        linked = connection.execute(
+            text(
+                "SELECT o.statement_id, j.statement_id, o.status FROM lrs_outbox o"
+                " JOIN lrs_journal j ON j.id = o.journal_id ORDER BY o.id"
+            )
+        ).all()
+    assert [tuple(row) for row in journal] == [
+        ("s-1", payload % "s-1", True),
+        ("s-2", payload % "s-2", True),
+    ]
+    assert [tuple(row) for row in linked] == [
+        ("s-1", "s-1", "sent"),
+        ("s-1", "s-1", "pending"),
+        ("s-2", "s-2", "dead"),
+    ]
+    command.downgrade(config, "0003")
+    with engine.connect() as connection:
+        back = connection.execute(
+            text("SELECT statement_id, payload FROM lrs_outbox ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in back] == [
+        ("s-1", payload % "s-1"),
+        ("s-1", payload % "s-1"),
+        ("s-2", payload % "s-2"),
+    ]

@@ -22,7 +22,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from activities.placements import Placement
-from lrs_client.tables import OutboxRow
+from lrs_client.tables import JournalEntry
 from lti_tool.config import Settings
 from lti_tool.models import GradeSync
 from tests.support.robustness import NOWHERE, Seeded, assert_sane, seed
@@ -260,7 +260,7 @@ def _counts(session: Session) -> tuple[int, int, int]:
     return (
         session.scalar(select(func.count()).select_from(Placement)) or 0,
         session.scalar(select(func.count()).select_from(GradeSync)) or 0,
-        session.scalar(select(func.count()).select_from(OutboxRow)) or 0,
+        session.scalar(select(func.count()).select_from(JournalEntry)) or 0,
     )
 
 

@@ -7,19 +7,22 @@ from collections.abc import Callable
 
 from flask import Flask
 
+from lrs_client.outbox import enqueue
+from lrs_client.routing import route_waiting
 from lti_tool.commands.lrs import cli as lrs_cli
 from lti_tool.db import get_session
-from lti_tool.lrs import record
 from tests.support.lrs import LearningLockerProcess
 from tests.support.ports import free_port
 from tests.unit.lrs_client.support import answering_lrs, checking_lrs, make_statement
 
 
 def _record(app: Flask, statements: list[dict[str, object]]) -> None:
+    """Record as a request does, then route as the worker's next round would."""
     with app.app_context():
         for statement in statements:
-            record(get_session(), statement)
+            enqueue(get_session(), statement)
         get_session().commit()
+    route_waiting(app.extensions["peerloop.sessions"])
 
 
 def test_ping_says_the_local_lrs_does_not_check_credentials(

@@ -20,10 +20,12 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lrs_client.outbox import enqueue, save_destination
+from lrs_client.routing import route_waiting
+from lrs_client.status import journal_status
 from lrs_client.tables import Destination, OutboxRow
 from lrs_client.worker import WorkerThread
 from lti_tool.db import get_session, make_engine, make_session_factory
-from lti_tool.lrs import record
 from tests.support.lrs import LearningLockerProcess
 from tests.unit.lrs_client.support import (
     FAST,
@@ -38,10 +40,12 @@ ROOT = Path(__file__).resolve().parents[3]
 
 
 def _record(app: Flask, statements: list[dict[str, Any]]) -> None:
+    """Record as a request does, then route as the worker's next round would."""
     with app.app_context():
         for statement in statements:
-            record(get_session(), statement)
+            enqueue(get_session(), statement)
         get_session().commit()
+    route_waiting(_sessions(app))
 
 
 def _sessions(app: Flask) -> sessionmaker[Session]:
@@ -77,7 +81,7 @@ def test_silent_lrs_does_not_slow_the_request_that_records(
 
         @app.post("/test-only/record")
         def _record_view() -> str:
-            record(get_session(), make_statement())
+            enqueue(get_session(), make_statement())
             get_session().commit()
             return "recorded"
 
@@ -91,7 +95,9 @@ def test_silent_lrs_does_not_slow_the_request_that_records(
             for _ in range(5):
                 response = client.post("/test-only/record")
                 assert response.status_code == 200 and response.text == "recorded"
-            assert counts(_sessions(app)) == {"pending": 6}
+            # All six recorded; routing waits for the stuck worker, which changes nothing.
+            with _sessions(app)() as session:
+                assert journal_status(session).recorded == 6
         finally:
             worker.stop_event.set()
             silent.close()  # the hung read fails now, so the thread ends
@@ -168,6 +174,11 @@ def worker_process(database_url: str, endpoint: str) -> Iterator[subprocess.Pope
         "PEERLOOP_LRS_PASSWORD": "lrs-test-password",
         "PEERLOOP_LOG_LEVEL": "ERROR",
     }
+    # The operator's step before a worker runs (starting one changes no destination).
+    engine = make_engine(database_url)
+    with make_session_factory(engine).begin() as session:
+        save_destination(session, "default", endpoint, "peerloop", "lrs-test-password")
+    engine.dispose()
     command = [str(Path(sys.executable).parent / "peerloop"), "lrs", "worker"]
     args = ["--batch-size", "20", "--lease-seconds", "2", "--idle-seconds", "0.05"]
     proc = subprocess.Popen(
@@ -192,7 +203,7 @@ def test_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(
     try:
         statements = [make_statement() for _ in range(60)]
         with worker_process(database_url, proxy.endpoint) as first:
-            # The worker syncs the default destination; queue once it exists.
+
             def destination_ready() -> bool:
                 with sessions() as session:
                     return session.query(Destination).count() == 1

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lrs_client.dispatcher import DispatchConfig, Dispatcher
 from lrs_client.outbox import enqueue, save_destination
+from lrs_client.routing import route_waiting
 from lrs_client.tables import PENDING, Destination, OutboxRow
 from lti_tool import create_app
 from tests.functional.lrs_ralph.statements import class_statements
@@ -67,6 +68,7 @@ def _queue(sessions: sessionmaker[Session], statements: list[dict[str, Any]]) ->
     with sessions.begin() as session:
         for statement in statements:
             enqueue(session, statement)
+    route_waiting(sessions)  # their delivery rows now, as the dispatcher's first round would
 
 
 def _dispatch_until_idle(dispatcher: Dispatcher, rounds: int = 10) -> None:

@@ -16,8 +16,10 @@ from werkzeug.test import TestResponse
 
 from activities.placements import Placement
 from lrs_client.dispatcher import Dispatcher
-from lrs_client.tables import OutboxRow
+from lrs_client.tables import JournalEntry, OutboxRow
 from lti_tool import create_app
+from lti_tool.db import session_scope
+from lti_tool.delivery import sync_default_destination
 from lti_tool.models import Platform
 from tests import factories
 from tests.factories import PlacementFactory
@@ -47,6 +49,9 @@ def make_app(database_url: str, lrs: LearningLockerProcess) -> Iterator[Callable
         values.update(overrides)
         app = create_app(make_settings(database_url, **values))
         apps.append(app)
+        # As `peerloop lrs sync-settings` would: building an app changes no destination.
+        with session_scope(app.extensions["peerloop.sessions"]) as session:
+            sync_default_destination(session, app.config["PEERLOOP"])
         return app
 
     yield make
@@ -87,10 +92,10 @@ def launch_placement(
 
 
 def outbox(app: Flask) -> list[dict[str, Any]]:
-    """The statements queued (committed) in the outbox, oldest first."""
+    """The statements recorded (committed) in the journal, oldest first."""
     sessions: sessionmaker[Session] = app.extensions["peerloop.sessions"]
     with sessions() as session:
-        payloads = session.scalars(select(OutboxRow.payload).order_by(OutboxRow.id)).all()
+        payloads = session.scalars(select(JournalEntry.payload).order_by(JournalEntry.id)).all()
     return [json.loads(payload) for payload in payloads]
 
 

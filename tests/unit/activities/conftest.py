@@ -16,7 +16,7 @@ from activities.people import Participant
 from activities.placements import Placement
 from activities.recording import Visit
 from lrs_client.outbox import save_destination
-from lrs_client.tables import OutboxRow
+from lrs_client.tables import JournalEntry
 from lti_tool.db import make_engine, make_session_factory
 from lti_tool.models import Platform
 from tests import factories
@@ -82,10 +82,10 @@ def later(minutes: float = 0, seconds: float = 0) -> datetime:
 
 
 def statements(session: Session) -> list[dict[str, object]]:
-    """The statements queued in the outbox (flushed or committed), oldest first. The one place
-    that knows the outbox's table, should the journal rename it."""
+    """The statements recorded in the journal (flushed or committed), oldest first: the one
+    place that knows where statements are kept."""
     session.flush()
-    payloads = session.scalars(select(OutboxRow.payload).order_by(OutboxRow.id)).all()
+    payloads = session.scalars(select(JournalEntry.payload).order_by(JournalEntry.id)).all()
     return [json.loads(payload) for payload in payloads]
 
 

@@ -57,11 +57,15 @@ def add_destination(
 
 
 def enqueue_many(sessions: sessionmaker[Session], statements: list[dict[str, Any]]) -> None:
+    """Record the statements and route them, so each has its pending delivery rows (what a
+    dispatcher's first round would do) before the test looks at the outbox."""
     from lrs_client.outbox import enqueue
+    from lrs_client.routing import route_waiting
 
     with sessions.begin() as session:
         for statement in statements:
             enqueue(session, statement)
+    route_waiting(sessions)
 
 
 def counts(sessions: sessionmaker[Session]) -> dict[str, int]:
