@@ -51,6 +51,8 @@ def create_placement(launch: LaunchContext, launch_token: str) -> tuple[str, int
             errors=form.errors,
             title=form.title,
             prompt=form.prompt,
+            grading=form.grading,
+            score_maximum=form.score_maximum_text,
         )
         return html, 400
     session = get_session()
@@ -68,12 +70,16 @@ def create_placement(launch: LaunchContext, launch_token: str) -> tuple[str, int
         deployment_id=launch.deployment_id,
         title=form.title,
         prompt=form.prompt,
+        score_maximum=form.score_maximum if form.grading else None,
     )
     item = deep_linking.resource_link_item(
         f"{current_settings().base_url}/lti/launch",
         form.title,
         text=form.prompt[:200],
         custom={PLACEMENT_PARAM: placement.key},
+        # With grading on, the LMS creates the link's gradebook column itself (Moodle ticks
+        # "accept grades" for it); off, there is none and Peerloop never creates one.
+        line_item=deep_linking.line_item(placement) if placement.grading else None,
     )
     jwt = deep_linking.response_jwt(session, launch, [item])
     session.commit()

@@ -80,21 +80,30 @@ def test_scores_are_fully_graded_and_results_read_back(session: Session, sandbox
     ]
 
 
-def test_a_score_not_newer_than_the_last_is_refused_with_the_platform_message(
+def test_a_score_not_newer_than_the_last_is_refused_with_what_the_409_means(
     session: Session, sandbox: Sandbox
 ) -> None:
+    """The sandbox answers as Moodle does: whole seconds compared, a 409 with no body."""
     client = make_client(session, sandbox)
     item = client.create_line_item(label="Reflection", score_maximum=10, resource_id="p-3")
     stamp = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     client.submit_score(item.id, user_id=LEARNER, score_given=5, score_maximum=10, timestamp=stamp)
     with pytest.raises(PlatformServiceError) as refused:
         client.submit_score(
-            item.id, user_id=LEARNER, score_given=6, score_maximum=10, timestamp=stamp
+            item.id,
+            user_id=LEARNER,
+            score_given=6,
+            score_maximum=10,
+            timestamp=stamp + timedelta(milliseconds=400),  # later, but in the same second
         )
     assert refused.value.status == 409
-    assert "oldtimestamp" in refused.value.message
+    assert refused.value.message == (
+        "The LMS refused this score: an equal or newer score exists for this person "
+        "(the LMS answered 409 without a reason)."
+    )
     later = ags.next_timestamp(stamp, now=stamp)  # a clock that did not move
-    assert later > stamp
+    assert later - stamp == timedelta(seconds=1)
+    assert ags.next_timestamp(stamp, now=stamp + timedelta(milliseconds=999)) == later
     client.submit_score(item.id, user_id=LEARNER, score_given=6, score_maximum=10, timestamp=later)
     assert [row["score_given"] for row in sandbox.store.scores()] == [5, 6]
 

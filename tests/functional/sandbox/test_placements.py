@@ -44,13 +44,23 @@ def token(app: Flask, platform_id: int, **fields: Any) -> str:
         "context_id": "course-1",
         "deep_linking_settings": {"deep_link_return_url": "https://lms.example.edu/dl"},
     } | fields
+    if values["message_type"] == "LtiResourceLinkRequest":
+        # A launch of the placement's link: the key deep linking put in its custom values.
+        values.setdefault("custom", {"peerloop_placement": "k-1"})
+        values.setdefault("resource_link_id", "link-1")
     with app.test_request_context():
         return issue_token(LaunchContext(**values))
 
 
 def placement(db_session: Session, platform_id: int) -> Placement:
     row = Placement(
-        key="k-1", platform_id=platform_id, deployment_id="d-1", title="T", prompt="Why?"
+        key="k-1",
+        platform_id=platform_id,
+        deployment_id="d-1",
+        title="T",
+        prompt="Why?",
+        grading=True,
+        score_maximum=10,
     )
     db_session.add(row)
     db_session.commit()
@@ -120,7 +130,11 @@ def test_placement_pages_refuse_unknown_links_and_bad_scores(
         message_type="LtiResourceLinkRequest",
         ags_endpoint={"scope": [], "lineitems": "http://127.0.0.1:9/li"},
     )
-    missing = client.get("/placements/nope", query_string={"lt": lt})
+    other = client.get("/placements/nope", query_string={"lt": lt})
+    assert other.status_code == 403
+    assert "belongs to another activity" in other.text
+    unplaced = token(app, platform_id, message_type="LtiResourceLinkRequest", custom={})
+    missing = client.get("/placements/k-1", query_string={"lt": unplaced})
     assert missing.status_code == 404
     assert "does not lead to a Peerloop activity" in missing.text
     for score in ("ten", "11", "-1"):
