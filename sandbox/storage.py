@@ -11,8 +11,6 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import (
     JSON,
-    inspect,
-    text,
     Column,
     Float,
     ForeignKey,
@@ -22,7 +20,9 @@ from sqlalchemy import (
     Table,
     Text,
     insert,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -243,7 +243,9 @@ class Store:
 
     def add_lineitem(self, data: dict[str, Any]) -> int:
         with self.engine.begin() as conn:
-            result = conn.execute(insert(lineitem).values(**({"course_id": people.COURSE_ID} | data)))
+            result = conn.execute(
+                insert(lineitem).values(**({"course_id": people.COURSE_ID} | data))
+            )
             return int(result.inserted_primary_key[0])  # type: ignore[index]
 
     def lineitems(self, **filters: Any) -> list[dict[str, Any]]:

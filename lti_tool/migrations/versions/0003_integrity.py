@@ -36,7 +36,9 @@ def upgrade() -> None:
     op.add_column("placement", sa.Column("origin_id", sa.Integer(), nullable=True))
     op.create_index(op.f("ix_placement_origin_id"), "placement", ["origin_id"], unique=False)
     op.create_index(
-        "ux_placement_link", "placement", ["platform_id", "context_id", "resource_link_id"],
+        "ux_placement_link",
+        "placement",
+        ["platform_id", "context_id", "resource_link_id"],
         unique=True,
     )
     # Placements launched before this release are not pending.

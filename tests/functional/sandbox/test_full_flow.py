@@ -133,7 +133,9 @@ def test_a_refused_score_is_recorded_and_shown(
     tool = live_app.url
     instructor = requests.Session()
     picker = launch(instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/deep-linking", tool)
-    submit(instructor, submit(instructor, picker, "picker", title=TITLE, prompt=PROMPT, grading="on"))
+    submit(
+        instructor, submit(instructor, picker, "picker", title=TITLE, prompt=PROMPT, grading="on")
+    )
     [link] = sandbox.store.links()
     page = launch(
         instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}", tool
