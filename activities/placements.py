@@ -4,7 +4,7 @@ launch finds it, and the operations every kind of activity shares (placing, laun
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import (
     Boolean,
@@ -261,3 +261,47 @@ def launched(
     if person is not None:
         record_launch(session, person, placement, visit)
     session.flush()
+
+
+def pending(session: Session, platform_id: int, context_id: str | None) -> list[Placement]:
+    """The course's placements nobody has launched yet, newest first."""
+    return list(
+        session.scalars(
+            select(Placement)
+            .where(
+                Placement.platform_id == platform_id,
+                Placement.context_id == context_id,
+                Placement.first_launched_at.is_(None),
+            )
+            .order_by(Placement.created_at.desc(), Placement.id.desc())
+        )
+    )
+
+
+def stale_pending(session: Session, older_than: timedelta) -> list[Placement]:
+    """Pending placements created more than ``older_than`` ago: orphans of a cancelled LMS
+    form, or links nobody opened. One with copies is kept (its key still lives in other
+    courses)."""
+    copied = select(Placement.origin_id).where(Placement.origin_id.is_not(None))
+    return list(
+        session.scalars(
+            select(Placement)
+            .where(
+                Placement.first_launched_at.is_(None),
+                Placement.created_at < utcnow() - older_than,
+                Placement.id.not_in(copied),
+            )
+            .order_by(Placement.created_at, Placement.id)
+        )
+    )
+
+
+def remove_pending(session: Session, rows: list[Placement]) -> int:
+    """Delete pending placements (flushed); a launched one is never deleted here."""
+    removed = 0
+    for row in rows:
+        if row.is_pending:
+            session.delete(row)
+            removed += 1
+    session.flush()
+    return removed

@@ -14,6 +14,7 @@ from lti_tool.app import create_app
 COMMAND_MODULES = (
     "lti_tool.commands.db",
     "lti_tool.commands.platform",
+    "lti_tool.commands.placements",
     "lti_tool.commands.keys",
     "lti_tool.commands.lrs",
     "lti_tool.commands.sandbox",
