@@ -25,6 +25,7 @@ from lti_tool.config import Settings, describe_settings_error
 COMMAND_MODULES = (
     "lti_tool.commands.db",
     "lti_tool.commands.platform",
+    "lti_tool.commands.placements",
     "lti_tool.commands.keys",
     "lti_tool.commands.lrs",
     "lti_tool.commands.sandbox",

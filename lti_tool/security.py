@@ -1,27 +1,37 @@
 """Response headers that keep Peerloop's pages where they belong.
 
-``Content-Security-Policy: frame-ancestors`` lists 'self' and the origins of the registered
-platforms (issuer and OIDC login URL), so only those LMSs may frame the tool. The list is read
-from the database and kept for ``CSP_CACHE_SECONDS`` per process: a registration made a few
-seconds ago on another worker may take that long to be allowed to frame us, which is fine for
-a header and saves a query per response.
+``Content-Security-Policy: frame-ancestors`` lists 'self' and the origins of the active
+registered platforms (issuer and OIDC login URL), so only those LMSs may frame the tool. The
+list is kept per process and rebuilt when the ``platforms`` change counter moves (every
+transaction that changes a platform row bumps it; see ``models.change_counter``), so a
+registration added or removed by the CLI or another worker takes effect on the next response,
+for the price of one primary-key read per response.
+
+An error page that answers a launch (``/lti/login``, ``/lti/launch``) may also be framed by
+the launch's own origin — the Origin or Referer of the LMS's request, and its issuer — so a
+learner of an LMS whose registration is missing or gone reads "this LMS is not set up" inside
+the course page instead of a broken frame. Those pages hold no action to click; never ``*``.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+import jwt
+from flask import Flask, Response, request
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
 
 from lti_tool.db import session_factory
-from lti_tool.models import Platform
+from lti_tool.models import ChangeCounter, Platform
+from lti_tool.models.change_counter import PLATFORMS
 
-CSP_CACHE_SECONDS = 30
+#: The launch endpoints whose error pages the launching LMS may frame.
+LAUNCH_PATHS = frozenset({"/lti/login", "/lti/launch", "/lti/launch/verify"})
 
 
 def _origin(url: str) -> str | None:
@@ -42,37 +52,65 @@ class _FrameAncestors:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.value: str | None = None
-        self.expires = 0.0
+        self.version: int | None = None
 
     def get(self) -> str:
-        now = time.monotonic()
+        try:
+            with session_factory()() as session:
+                version = session.scalar(
+                    select(ChangeCounter.value).where(ChangeCounter.name == PLATFORMS)
+                )
+                with self.lock:
+                    # No counter row (a database emptied by hand): no caching, read each time.
+                    if version is not None and version == self.version and self.value:
+                        return self.value
+                value = self._load(session)
+        except SQLAlchemyError:
+            # No database, no list: the safe answer is that nobody else may frame us.
+            logging.getLogger("peerloop").warning("frame-ancestors: platforms not readable")
+            return "'self'"
         with self.lock:
-            if self.value is not None and now < self.expires:
-                return self.value
-        value = self._load()
-        with self.lock:
-            self.value, self.expires = value, now + CSP_CACHE_SECONDS
+            self.value, self.version = value, version
         return value
 
     def invalidate(self) -> None:
         with self.lock:
             self.value = None
 
-    def _load(self) -> str:
+    def _load(self, session: Session) -> str:
         origins: list[str] = []
-        try:
-            with session_factory()() as session:
-                rows = session.execute(select(Platform.issuer, Platform.auth_login_url)).all()
-        except SQLAlchemyError:
-            # No database, no list: the safe answer is that nobody else may frame us.
-            logging.getLogger("peerloop").warning("frame-ancestors: platforms not readable")
-            rows = []
+        rows = session.execute(
+            select(Platform.issuer, Platform.auth_login_url).where(
+                Platform.deactivated_at.is_(None)
+            )
+        ).all()
         for row in rows:
             for url in row:
                 origin = _origin(url or "")
                 if origin and origin not in origins:
                     origins.append(origin)
         return " ".join(["'self'", *origins])
+
+
+def launch_origins() -> list[str]:
+    """Where the current launch request came from: its Origin or Referer, and the issuer it
+    names (the login's ``iss``, or the unverified ``iss`` of the launch's id_token — only
+    ever used to let that LMS show our error page)."""
+    candidates = [request.headers.get("Origin", ""), request.headers.get("Referer", "")]
+    try:
+        issuer = request.values.get("iss", "")
+        if not issuer and request.form.get("id_token"):
+            claims = jwt.decode(request.form["id_token"], options={"verify_signature": False})
+            issuer = str(claims.get("iss") or "")
+    except (HTTPException, jwt.PyJWTError):  # an oversized or unreadable form names nobody
+        issuer = ""
+    candidates.append(issuer)
+    origins: list[str] = []
+    for candidate in candidates:
+        origin = _origin(candidate[:2048]) if candidate and candidate != "null" else None
+        if origin and origin not in origins:
+            origins.append(origin)
+    return origins
 
 
 def frame_ancestors(app: Flask) -> str:
@@ -92,9 +130,11 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def _security_headers(response: Response) -> Response:
-        response.headers.setdefault(
-            "Content-Security-Policy", f"frame-ancestors {frame_ancestors(app)}"
-        )
+        sources = frame_ancestors(app)
+        if response.status_code >= 400 and request.path in LAUNCH_PATHS:
+            known = sources.split()
+            sources = " ".join([*known, *(o for o in launch_origins() if o not in known)])
+        response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {sources}")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return response

@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jwt
-from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from lti1p3platform.exceptions import (
     LtiDeepLinkingResponseException,
@@ -131,14 +131,24 @@ def _person(user_id: str) -> people.Person:
 # -- pages --------------------------------------------------------------------------------------
 
 
+def _course(course_id: str | None = None) -> dict[str, t.Any]:
+    """The course a page or call is about (``?course=``; the first course by default)."""
+    course_id = course_id or request.args.get("course") or people.COURSE_ID
+    found = _store().get_course(course_id)
+    if found is None:
+        raise SandboxError(f"There is no course {course_id!r}.")
+    return found
+
+
 @bp.get("/")
 def home() -> str:
+    store = _store()
     return render_template(
         "sandbox/home.html",
         instructor=people.INSTRUCTOR,
         learners=people.LEARNERS,
-        links=_store().links(),
-        course_title=people.COURSE_TITLE,
+        courses=[(course, store.links(course["id"])) for course in store.courses()],
+        default_course=people.COURSE_ID,
         tool_url=_config().tool_url,
     )
 
@@ -146,13 +156,22 @@ def home() -> str:
 @bp.get("/course/<user_id>")
 def course(user_id: str) -> str:
     person = _person(user_id)
+    current = _course()
     return render_template(
         "sandbox/course.html",
         person=person,
-        links=_store().links(),
-        course_title=people.COURSE_TITLE,
+        course=current,
+        links=_store().links(current["id"]),
+        course_title=current["title"],
         added=request.args.get("added"),
     )
+
+
+@bp.post("/courses/<course_id>/copy")
+def copy_course(course_id: str) -> ResponseReturnValue:
+    """Copy a course for a new term, as Moodle's backup/restore does (post/redirect/get)."""
+    new_id = _store().copy_course(_course(course_id)["id"])
+    return redirect(f"/course/{people.INSTRUCTOR.user_id}?course={new_id}", 303)
 
 
 def _login_urls(person: people.Person, hint: str, target: str | None) -> tuple[str, str]:
@@ -174,7 +193,9 @@ def launch_deep_linking(user_id: str) -> str:
     person = _person(user_id)
     if not person.is_instructor:
         raise SandboxError("Only the instructor can add activities to the course.")
-    frame_url, window_url = _login_urls(person, "deep-linking", None)
+    current = _course()
+    hint = "deep-linking" if current["id"] == people.COURSE_ID else f"deep-linking:{current['id']}"
+    frame_url, window_url = _login_urls(person, hint, None)
     return render_template(
         "sandbox/launch.html",
         person=person,
@@ -205,14 +226,15 @@ def launch_link(user_id: str, link_id: int) -> str:
 @bp.get("/gradebook")
 def gradebook() -> str:
     store = _store()
+    current = _course()
     columns = []
-    for item in store.lineitems():
+    for item in store.lineitems(course_id=current["id"]):
         columns.append((item, store.latest_scores(item["id"])))
     return render_template(
         "sandbox/gradebook.html",
         columns=columns,
         learners=people.PEOPLE,
-        course_title=people.COURSE_TITLE,
+        course_title=current["title"],
     )
 
 
@@ -292,17 +314,20 @@ def deep_linking_return() -> ResponseReturnValue:
     deployment = claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id")
     if deployment != config.deployment_id:
         raise SandboxError("The deep-linking response names another deployment.")
+    data = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/data")
+    course_id = data.get("course") if isinstance(data, dict) else None
+    current = _course(str(course_id or people.COURSE_ID))
     added = []
     for item in items:
-        added.append(_add_item(item))
+        added.append(_add_item(item, current["id"]))
     return render_template(
         "sandbox/deep_linking_done.html",
         added=added,
-        course_url=f"{config.base_url}/course/{people.INSTRUCTOR.user_id}",
+        course_url=f"{config.base_url}/course/{people.INSTRUCTOR.user_id}?course={current['id']}",
     )
 
 
-def _add_item(item: dict[str, t.Any]) -> dict[str, t.Any]:
+def _add_item(item: dict[str, t.Any], course_id: str) -> dict[str, t.Any]:
     """Store one ltiResourceLink as strictly as picky LMSs do."""
     url, title = item.get("url"), item.get("title")
     if item.get("type") != "ltiResourceLink":
@@ -316,7 +341,9 @@ def _add_item(item: dict[str, t.Any]) -> dict[str, t.Any]:
     custom = item.get("custom") or {}
     if not all(isinstance(value, str) for value in custom.values()):
         raise SandboxError("Custom parameter values must be strings.")
-    link_id = _store().add_link(str(title or "Untitled activity"), item.get("text"), url, custom)
+    link_id = _store().add_link(
+        str(title or "Untitled activity"), item.get("text"), url, custom, course_id
+    )
     line_item = item.get("lineItem")
     if isinstance(line_item, dict) and line_item.get("scoreMaximum"):
         _store().add_lineitem(
@@ -326,6 +353,7 @@ def _add_item(item: dict[str, t.Any]) -> dict[str, t.Any]:
                 "resource_id": line_item.get("resourceId"),
                 "resource_link_id": resource_link_id(link_id),
                 "tag": line_item.get("tag"),
+                "course_id": course_id,
             }
         )
     return {"id": link_id, "title": title, "url": url}
@@ -337,7 +365,7 @@ COURSE = "/api/courses/<course_id>"
 
 
 def _check_course(course_id: str) -> None:
-    if course_id != people.COURSE_ID:
+    if _store().get_course(course_id) is None:
         raise SandboxError(f"There is no course {course_id!r}.")
 
 
@@ -350,7 +378,7 @@ def _check_type_id() -> None:
 @bp.route(COURSE + "/lineitems", methods=["GET", "POST"])
 def lineitems(course_id: str) -> ResponseReturnValue:
     _check_course(course_id)
-    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store())
+    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store(), course_id=course_id)
     if request.method == "POST":
         return service_response(lambda: service.handle_create_lineitem())
     return service_response(lambda: service.handle_get_lineitems())
@@ -360,7 +388,7 @@ def lineitems(course_id: str) -> ResponseReturnValue:
 def lineitem(course_id: str, item_id: int) -> ResponseReturnValue:
     _check_course(course_id)
     _check_type_id()
-    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store())
+    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store(), course_id=course_id)
     key = str(item_id)
     if request.method == "PUT":
         return service_response(lambda: service.handle_update_lineitem(key))
@@ -373,7 +401,7 @@ def lineitem(course_id: str, item_id: int) -> ResponseReturnValue:
 def scores(course_id: str, item_id: int) -> ResponseReturnValue:
     _check_course(course_id)
     _check_type_id()
-    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store())
+    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store(), course_id=course_id)
     return service_response(lambda: service.handle_update_score(str(item_id)))
 
 
@@ -381,12 +409,13 @@ def scores(course_id: str, item_id: int) -> ResponseReturnValue:
 def results(course_id: str, item_id: int) -> ResponseReturnValue:
     _check_course(course_id)
     _check_type_id()
-    service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store(), item_id)
+    service = SandboxAgs(
+        FlaskPlatformRequest(request), _conf(), _store(), item_id, course_id=course_id
+    )
     return service_response(lambda: service.handle_get_results(str(item_id)))
 
 
 @bp.get(COURSE + "/memberships")
 def memberships(course_id: str) -> ResponseReturnValue:
-    _check_course(course_id)
-    service = SandboxNrps(FlaskPlatformRequest(request), _conf())
+    service = SandboxNrps(FlaskPlatformRequest(request), _conf(), _course(course_id))
     return service_response(lambda: service.handle_get_members())

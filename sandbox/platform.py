@@ -34,7 +34,7 @@ from lti1p3platform.service_connector import (
 )
 
 from sandbox import people
-from sandbox.storage import Store
+from sandbox.storage import Store, link_key
 
 
 @dataclass(frozen=True)
@@ -63,15 +63,15 @@ class SandboxConfig:
         scheme, rest = self.tool_url.split("://", 1)
         return f"{scheme}://{rest.split('/', 1)[0]}"
 
-    def lineitems_url(self) -> str:
-        return f"{self.base_url}/api/courses/{people.COURSE_ID}/lineitems"
+    def lineitems_url(self, course_id: str = people.COURSE_ID) -> str:
+        return f"{self.base_url}/api/courses/{course_id}/lineitems"
 
-    def lineitem_url(self, lineitem_id: int) -> str:
+    def lineitem_url(self, lineitem_id: int, course_id: str = people.COURSE_ID) -> str:
         # Moodle-shaped: a query string on the line item URL, required by its endpoints.
-        return f"{self.lineitems_url()}/{lineitem_id}/lineitem?type_id=1"
+        return f"{self.lineitems_url(course_id)}/{lineitem_id}/lineitem?type_id=1"
 
-    def memberships_url(self) -> str:
-        return f"{self.base_url}/api/courses/{people.COURSE_ID}/memberships"
+    def memberships_url(self, course_id: str = people.COURSE_ID) -> str:
+        return f"{self.base_url}/api/courses/{course_id}/memberships"
 
 
 class SandboxKey:
@@ -167,6 +167,8 @@ def service_response(call: Callable[[], Response]) -> FlaskResponse:
     except jwt.InvalidTokenError as exc:
         # lti1p3platform: a bad or expired bearer token escapes as a PyJWT error.
         result = Response(result=None, code=401, message=f"Invalid access token: {exc}")
+    if not 200 <= result.code < 300 and not result.message:
+        return FlaskResponse(status=result.code)  # an empty refusal, as Moodle's 409
     if not 200 <= result.code < 300:
         response = jsonify({"error": result.message})
         response.status_code = result.code
@@ -229,15 +231,27 @@ class SandboxLaunch(LTIAdvantageMessageLaunchAbstract):
         if person is None:
             raise SandboxError("login_hint names nobody in this course")
         hint = str(preflight_response.get("lti_message_hint", ""))
+        course_id = people.COURSE_ID
+        row = None
+        if hint.startswith("deep-linking:"):
+            hint, course_id = "deep-linking", hint.removeprefix("deep-linking:")
+        elif hint.startswith("link:") and hint[5:].isdigit():
+            row = self.store.get_link(int(hint[5:]))
+            if row is None:
+                raise SandboxError("that resource link does not exist")
+            course_id = row["course_id"]
+        course = self.store.get_course(course_id)
+        if course is None:
+            raise SandboxError("lti_message_hint names no course of the sandbox")
         self.set_user_data(
             person.user_id, [person.role_uri], person.name, person.email, person.user_id
         )
         self.set_extra_claims({"given_name": person.given_name, "family_name": person.family_name})
         self.set_launch_context_claim(
-            people.COURSE_ID,
+            course_id,
             ["http://purl.imsglobal.org/vocab/lis/v2/course#CourseOffering"],
-            people.COURSE_TITLE,
-            people.COURSE_LABEL,
+            course["title"],
+            course["label"],
         )
         self.set_launch_presentation_claim("iframe", f"{self.config.base_url}/")
         self.set_extra_claims(
@@ -249,30 +263,30 @@ class SandboxLaunch(LTIAdvantageMessageLaunchAbstract):
                 }
             }
         )
-        self.set_nrps(self.config.memberships_url())
+        self.set_nrps(self.config.memberships_url(course_id))
         if hint == "deep-linking":
             if not person.is_instructor:
                 raise SandboxError("only the instructor can add activities")
             self.set_dl(
                 f"{self.config.base_url}/deep-linking/return",
-                title="Add an activity to Sandbox 101",
+                title=f"Add an activity to {course['title']}",
                 accept_types={"ltiResourceLink"},
-                extra_data={"sandbox": "opaque-data-returned-as-is"},
+                # Opaque to the tool, which must send it back as is: the course to add to.
+                extra_data={"sandbox": "opaque-data-returned-as-is", "course": course_id},
             )
             return
-        if not hint.startswith("link:") or not hint[5:].isdigit():
-            raise SandboxError("lti_message_hint names no resource link")
-        row = self.store.get_link(int(hint[5:]))
         if row is None:
-            raise SandboxError("that resource link does not exist")
+            raise SandboxError("lti_message_hint names no resource link")
         self.set_launch_url(row["url"])
         self.set_resource_link_claim(resource_link_id(row["id"]), row["text"], row["title"])
         if row["custom"]:
             self.set_custom_parameters_claim(row["custom"])
-        items = self.store.lineitems(resource_link_id=resource_link_id(row["id"]))
+        items = self.store.lineitems(
+            course_id=course_id, resource_link_id=resource_link_id(row["id"])
+        )
         self.set_ags(
-            self.config.lineitems_url(),
-            self.config.lineitem_url(items[0]["id"]) if items else None,
+            self.config.lineitems_url(course_id),
+            self.config.lineitem_url(items[0]["id"], course_id) if items else None,
         )
 
     def render_launch_form(self, launch_data: dict[str, t.Any], **kwargs: t.Any) -> t.Any:
@@ -284,8 +298,7 @@ class SandboxError(Exception):
     """A request to the sandbox that it refuses (shown as a 400 with this message)."""
 
 
-def resource_link_id(link_id: int) -> str:
-    return f"sbx-link-{link_id}"
+resource_link_id = link_key
 
 
 # -- AGS and NRPS -------------------------------------------------------------------------------
@@ -293,7 +306,7 @@ def resource_link_id(link_id: int) -> str:
 
 def _lineitem_json(config: SandboxConfig, row: dict[str, t.Any]) -> TLineItem:
     data: dict[str, t.Any] = {
-        "id": config.lineitem_url(row["id"]),
+        "id": config.lineitem_url(row["id"], row["course_id"]),
         "label": row["label"],
         "scoreMaximum": row["score_maximum"],
     }
@@ -320,20 +333,27 @@ def _page(items: list[t.Any], page: int, limit: int | None) -> TPage:
 
 class SandboxAgs(AssignmentsGradesService):
     def __init__(
-        self, request: Request, conf: PlatformConf, store: Store, lineitem_id: int | None = None
+        self,
+        request: Request,
+        conf: PlatformConf,
+        store: Store,
+        lineitem_id: int | None = None,
+        course_id: str = people.COURSE_ID,
     ) -> None:
         # The line item URL without its query: the library appends "/results?…" to it for
         # the next page, and the query (type_id) comes back from the request's own arguments.
-        lineitem_url = (
-            f"{conf.config.lineitems_url()}/{lineitem_id}/lineitem" if lineitem_id else None
-        )
-        super().__init__(request, conf, conf.config.lineitems_url(), lineitem_url)
+        lineitems_url = conf.config.lineitems_url(course_id)
+        lineitem_url = f"{lineitems_url}/{lineitem_id}/lineitem" if lineitem_id else None
+        super().__init__(request, conf, lineitems_url, lineitem_url)
         self.store = store
         self.config = conf.config
+        self.course_id = course_id
+        self.course_lineitems_url = lineitems_url
 
     def _row(self, line_item_id: str | int) -> dict[str, t.Any]:
         row = self.store.get_lineitem(int(line_item_id))
-        if row is None:
+        if row is None or row["course_id"] != self.course_id:
+            # Each course's gradebook is its own: another course's line item is not here.
             raise LineItemNotFoundException()
         return row
 
@@ -348,7 +368,10 @@ class SandboxAgs(AssignmentsGradesService):
         **_other: t.Any,
     ) -> TPage:
         rows = self.store.lineitems(
-            resource_link_id=resource_link_id, resource_id=resource_id, tag=tag
+            course_id=self.course_id,
+            resource_link_id=resource_link_id,
+            resource_id=resource_id,
+            tag=tag,
         )
         return _page([_lineitem_json(self.config, row) for row in rows], page, limit)
 
@@ -357,7 +380,7 @@ class SandboxAgs(AssignmentsGradesService):
 
     def create_lineitem(self, creation_data: TLineItem) -> TLineItem:
         data = _checked_lineitem(creation_data)
-        new_id = self.store.add_lineitem(data)
+        new_id = self.store.add_lineitem(data | {"course_id": self.course_id})
         return self.find_lineitem(str(new_id))
 
     def update_lineitem(self, update_data: TLineItem) -> TLineItem:
@@ -391,9 +414,12 @@ class SandboxAgs(AssignmentsGradesService):
             raise LtiServiceException("scoreGiven needs a positive scoreMaximum", 400)
         timestamp = _parse_timestamp(str(data["timestamp"]))
         previous = self.store.scores(int(line_item_id), str(user_id))
-        if previous and _parse_timestamp(previous[-1]["timestamp"]) >= timestamp:
-            # AGS 2.0 §3.4.4: a score not newer than the last one processed is refused.
-            return UpdateScoreStatus.OLD_TIMESTAMP
+        if previous and int(_parse_timestamp(previous[-1]["timestamp"]).timestamp()) >= int(
+            timestamp.timestamp()
+        ):
+            # AGS 2.0 §3.4.4: a score not newer than the last one processed is refused. As
+            # Moodle does it: compared in whole seconds, a 409 with an empty body.
+            raise LtiServiceException("", 409)
         self.store.add_score(
             {
                 "lineitem_id": int(line_item_id),
@@ -419,8 +445,8 @@ class SandboxAgs(AssignmentsGradesService):
         self._row(line_item_id)
         results = [
             {
-                "id": f"{self.config.lineitems_url()}/{line_item_id}/lineitem/results/{row['id']}",
-                "scoreOf": self.config.lineitem_url(int(line_item_id)),
+                "id": f"{self.course_lineitems_url}/{line_item_id}/lineitem/results/{row['id']}",
+                "scoreOf": self.config.lineitem_url(int(line_item_id), self.course_id),
                 "userId": row["user_id"],
                 "resultScore": row["score_given"],
                 "resultMaximum": row["score_maximum"],
@@ -462,14 +488,18 @@ def _parse_timestamp(value: str) -> t.Any:
 
 
 class SandboxNrps(NamesRoleProvisioningService):
-    def __init__(self, request: Request, conf: PlatformConf) -> None:
-        super().__init__(request, conf, conf.config.memberships_url())
+    """Every course of the sandbox has the same people."""
+
+    def __init__(self, request: Request, conf: PlatformConf, course: dict[str, t.Any]) -> None:
+        super().__init__(request, conf, conf.config.memberships_url(course["id"]))
+        self.course = course
 
     def get_context_by_id(self) -> Context:
-        return Context(id=people.COURSE_ID, label=people.COURSE_LABEL, title=people.COURSE_TITLE)
+        course = self.course
+        return Context(id=course["id"], label=course["label"], title=course["title"])
 
     def is_resource_link_valid(self, context_id: str, resource_link_id: str) -> bool:
-        return context_id == people.COURSE_ID and resource_link_id.startswith("sbx-link-")
+        return context_id == self.course["id"] and resource_link_id.startswith("sbx-link-")
 
     def get_member_data_page(
         self,

@@ -26,6 +26,11 @@ cli = AppGroup("platform", help="LTI platforms (LMS registrations) and their dep
     help="A deployment id; repeat for several. Others are recorded on first launch.",
 )
 @click.option("--name", default=None, help="A name shown to administrators (e.g. Moodle).")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Change the values of the registration with this issuer and client id.",
+)
 def add(
     issuer: str,
     client_id: str,
@@ -35,11 +40,13 @@ def add(
     audience: str | None,
     deployment_ids: tuple[str, ...],
     name: str | None,
+    update: bool,
 ) -> None:
-    """Register a platform from the values its LTI 1.3 settings page shows."""
+    """Register a platform from the values its LTI 1.3 settings page shows (every bad value
+    is reported at once). An issuer removed earlier comes back with its activities."""
     session = get_session()
     try:
-        platform = registrations.add_platform(
+        platform, outcome = registrations.register_platform(
             session,
             issuer=issuer,
             client_id=client_id,
@@ -50,16 +57,21 @@ def add(
             deployment_ids=deployment_ids,
             name=name,
             source="cli",
+            update=update,
         )
+        placements, _ = registrations.course_data(session, platform)
         session.commit()
     except RegistrationError as error:
         session.rollback()
         raise click.ClickException(error.message) from error
     deployments = ", ".join(d.deployment_id for d in platform.deployments) or "none yet"
+    verb = {"added": "Registered", "updated": "Updated", "reactivated": "Registered again"}
     click.echo(
-        f"Registered {platform.issuer} (client id {platform.client_id}); "
+        f"{verb[outcome]} {platform.issuer} (client id {platform.client_id}); "
         f"deployments: {deployments}."
     )
+    if outcome == "reactivated":
+        click.echo(f"Its {_count(placements, 'activity', 'activities')} in courses work again.")
 
 
 @cli.command("list")
@@ -70,7 +82,10 @@ def list_() -> None:
         click.echo("No platform is registered. Add one with `peerloop platform add`.")
         return
     for platform in platforms:
-        click.echo(f"{platform.issuer}  client_id={platform.client_id}  source={platform.source}")
+        removed = "" if platform.active else "  (removed: launches refused, activities kept)"
+        click.echo(
+            f"{platform.issuer}  client_id={platform.client_id}  source={platform.source}{removed}"
+        )
         if platform.name:
             click.echo(f"  name:        {platform.name}")
         click.echo(f"  login URL:   {platform.auth_login_url}")
@@ -85,13 +100,39 @@ def list_() -> None:
 @cli.command("remove")
 @click.option("--issuer", required=True, help="The platform's issuer.")
 @click.option("--client-id", required=True, help="The client id of the registration.")
-def remove(issuer: str, client_id: str) -> None:
-    """Remove a registration and its deployments; its launches stop working."""
+@click.option(
+    "--delete-data",
+    is_flag=True,
+    help="Also delete its activities and their grade records (cannot be undone).",
+)
+def remove(issuer: str, client_id: str, delete_data: bool) -> None:
+    """Remove a registration; its launches stop working. One that has activities in courses
+    is deactivated, its data kept (adding it again brings them back), unless --delete-data."""
     session = get_session()
     try:
-        platform = registrations.remove_platform(session, issuer, client_id)
+        removal = registrations.remove_platform(session, issuer, client_id, delete_data=delete_data)
         session.commit()
     except RegistrationError as error:
         session.rollback()
         raise click.ClickException(error.message) from error
-    click.echo(f"Removed {platform.issuer} (client id {platform.client_id}).")
+    platform = removal.platform
+    data = (
+        f"{_count(removal.placements, 'activity', 'activities')} and "
+        f"{_count(removal.grade_records, 'grade record', 'grade records')}"
+    )
+    if removal.outcome == "deactivated":
+        click.echo(
+            f"Deactivated {platform.issuer} (client id {platform.client_id}): its launches are "
+            f"refused; its {data} are kept. `peerloop platform add` with this issuer brings "
+            "them back; `--delete-data` deletes them."
+        )
+    elif removal.placements:
+        click.echo(
+            f"Removed {platform.issuer} (client id {platform.client_id}) and deleted {data}."
+        )
+    else:
+        click.echo(f"Removed {platform.issuer} (client id {platform.client_id}).")
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"

@@ -32,6 +32,13 @@ LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 SCORE_MEDIA = "application/vnd.ims.lis.v1.score+json"
 RESULTS_MEDIA = "application/vnd.ims.lis.v2.resultcontainer+json"
 
+#: What a score endpoint's status means when the platform's answer gives no reason.
+SCORE_REFUSALS = {
+    409: "The LMS refused this score: an equal or newer score exists for this person",
+    404: "This person cannot be graded in this course",
+    403: "This person cannot be graded in this course",
+}
+
 #: Paging guard: a platform whose ``next`` links loop must not keep us here forever.
 MAX_PAGES = 100
 
@@ -83,11 +90,13 @@ def with_params(url: str, params: dict[str, str]) -> str:
 
 
 def next_timestamp(previous: datetime | None, now: datetime | None = None) -> datetime:
-    """A score timestamp strictly later than ``previous``: platforms ignore or refuse (409)
-    a score whose timestamp is not after the last one they processed for that user."""
-    now = now or utcnow()
-    if previous is not None and now <= previous:
-        return previous + timedelta(milliseconds=1)
+    """A score timestamp strictly later than ``previous`` in whole seconds: platforms refuse
+    (409) a score whose timestamp is not after the last one they processed for that user,
+    and Moodle compares whole seconds, so two scores within one second (a double click)
+    get one second apart."""
+    now = (now or utcnow()).replace(microsecond=0)
+    if previous is not None and now <= previous.replace(microsecond=0):
+        return previous.replace(microsecond=0) + timedelta(seconds=1)
     return now
 
 
@@ -250,14 +259,25 @@ class AgsClient:
         }
         if comment:
             score["comment"] = comment
-        self.client.request(
-            "POST",
-            sub_url(line_item_url, "/scores"),
-            scopes=self.scopes,
-            accept="application/json",
-            content_type=SCORE_MEDIA,
-            json=score,
-        )
+        try:
+            self.client.request(
+                "POST",
+                sub_url(line_item_url, "/scores"),
+                scopes=self.scopes,
+                accept="application/json",
+                content_type=SCORE_MEDIA,
+                json=score,
+            )
+        except PlatformServiceError as exc:
+            meaning = SCORE_REFUSALS.get(exc.status or 0)
+            if exc.explained or meaning is None:
+                raise
+            # An empty refusal: say what the status means for a score rather than "[]".
+            raise PlatformServiceError(
+                f"{meaning} (the LMS answered {exc.status} without a reason).",
+                status=exc.status,
+                url=exc.url,
+            ) from exc
 
     def results(self, line_item_url: str, *, user_id: str | None = None) -> list[dict[str, Any]]:
         """The platform's results for a line item (all pages)."""
@@ -287,17 +307,26 @@ def sync_score(
     platform: Platform,
     endpoint: dict[str, Any],
     placement: Placement,
+    resource_link_id: str | None,
     user_sub: str,
     score_given: float,
     score_maximum: float,
     timeout: float,
 ) -> GradeSync:
     """Send a score and record the outcome (flushed). A failure is kept with the platform's
-    message for the instructor to see, never swallowed; the caller commits either way."""
+    message for the instructor to see, never swallowed; the caller commits either way.
+
+    The line item is the launch's own (``endpoint``, its AGS claim), never one remembered
+    from another launch: after a course copy, the copy's launches name the copy's gradebook.
+    Without one, a line item is found or created in the launch's course only when grading is
+    on for the placement (the teacher asked for it in the picker).
+    """
     row = session.scalars(
-        select(GradeSync).where(
-            GradeSync.placement_id == placement.id, GradeSync.user_sub == user_sub
-        )
+        select(GradeSync)
+        .where(GradeSync.placement_id == placement.id, GradeSync.user_sub == user_sub)
+        # Two scores for one learner at once (a double click) wait for each other here, so
+        # the second one's timestamp comes after the first one's.
+        .with_for_update()
     ).first()
     if row is None:
         row = GradeSync(placement_id=placement.id, user_sub=user_sub, status="pending")
@@ -305,17 +334,21 @@ def sync_score(
     row.score_given, row.score_maximum = score_given, score_maximum
     try:
         client = AgsClient(ServiceClient(session, platform, timeout=timeout), endpoint)
-        if not placement.lineitem_url:
-            item = client.find_or_create_line_item(
+        line_item_url = client.lineitem_url
+        if not line_item_url:
+            if not placement.grading:
+                raise PlatformServiceError(
+                    "Grading is off for this activity and the LMS gave its link no line item."
+                )
+            line_item_url = client.find_or_create_line_item(
                 label=placement.title,
                 score_maximum=score_maximum,
                 resource_id=placement.key,
-                resource_link_id=placement.resource_link_id,
-            )
-            placement.lineitem_url = item.id
+                resource_link_id=resource_link_id,
+            ).id
         timestamp = next_timestamp(row.score_timestamp)
         client.submit_score(
-            placement.lineitem_url,
+            line_item_url,
             user_id=user_sub,
             score_given=score_given,
             score_maximum=score_maximum,

@@ -16,6 +16,7 @@ import jwt
 from sqlalchemy.orm import Session
 
 from activities.db import utcnow
+from activities.placements import Placement
 from lti_tool.lti.claims import CLAIM, DEEP_LINKING_RESPONSE, DL_CLAIM
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.keys import signing_key
@@ -44,6 +45,15 @@ def resource_link_item(
     if line_item:
         item["lineItem"] = line_item
     return item
+
+
+def line_item(placement: Placement) -> dict[str, Any]:
+    """The item's ``lineItem`` (LTI-DL 2.0 §3.4.2.1): the column the LMS creates for it."""
+    return {
+        "label": placement.title,
+        "scoreMaximum": placement.score_maximum,
+        "resourceId": placement.key,
+    }
 
 
 def response_jwt(session: Session, launch: LaunchContext, items: list[dict[str, Any]]) -> str:

@@ -287,7 +287,12 @@ def _deployment(
 def _require_issuer(session: Session, issuer: str) -> None:
     if (
         _plain(issuer)
-        and session.scalars(select(Platform.id).where(Platform.issuer == issuer).limit(1)).first()
+        and session.scalars(
+            select(Platform.id)
+            # A deactivated registration (``platform remove``) launches nothing.
+            .where(Platform.issuer == issuer, Platform.deactivated_at.is_(None))
+            .limit(1)
+        ).first()
     ):
         return
     raise RegistrationMismatchError(

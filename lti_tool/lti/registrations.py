@@ -6,16 +6,19 @@ Service functions on a Session: they flush and never commit (the view or command
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from activities.db import utcnow
+from activities.placements import Placement
 from lti_tool.errors import UserFacingError
 from lti_tool.logs import log_event
-from lti_tool.models import Deployment, Platform
+from lti_tool.models import Deployment, GradeSync, Platform
 
 MAX_ID_LENGTH = 255
 MAX_URL_LENGTH = 1024
@@ -95,22 +98,33 @@ def check_identifier(value: str | None, label: str) -> str:
     return value
 
 
-def _deployment_ids(values: Iterable[str]) -> list[str]:
-    seen: list[str] = []
-    for value in values:
-        checked = check_identifier(value, "deployment id")
-        if checked not in seen:  # the same id given twice is one deployment
-            seen.append(checked)
-    return seen
+def issuer_key(issuer: str) -> str:
+    """``issuer`` as people mean it: scheme and host in lower case, no default port, no
+    trailing slash. Two issuers with one key are one LMS typed twice, never two LMSs; the
+    stored issuer stays as the platform sends it (``iss`` must match it exactly)."""
+    parts = urlsplit(issuer.strip())
+    host = (parts.hostname or "").lower()
+    default = {"https": 443, "http": 80}.get(parts.scheme.lower())
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    return f"{parts.scheme.lower()}://{netloc}{parts.path.rstrip('/')}"
 
 
-def find_platform(session: Session, issuer: str, client_id: str | None = None) -> Platform | None:
-    """The registration for ``issuer`` (and ``client_id``), or None if there is none.
+def find_platform(
+    session: Session, issuer: str, client_id: str | None = None, *, inactive: bool = False
+) -> Platform | None:
+    """The active registration for ``issuer`` (and ``client_id``), or None if there is none
+    (``inactive``: a deactivated one too).
 
     Without ``client_id`` (an OIDC login that omits it) the issuer must have exactly one
     registration; several is ambiguous and raises RegistrationError.
     """
     query = select(Platform).where(Platform.issuer == issuer)
+    if not inactive:
+        query = query.where(Platform.deactivated_at.is_(None))
     if client_id is not None:
         return session.scalars(query.where(Platform.client_id == client_id)).first()
     found = session.scalars(query.order_by(Platform.id).limit(2)).all()
@@ -168,6 +182,15 @@ def record_deployment(
     return row
 
 
+def _collect(errors: list[str], check: Callable[[], str]) -> str:
+    """Run one check, keeping its message instead of stopping at it."""
+    try:
+        return check()
+    except RegistrationError as error:
+        errors.append(error.message)
+        return ""
+
+
 def add_platform(
     session: Session,
     *,
@@ -180,28 +203,98 @@ def add_platform(
     deployment_ids: Iterable[str] = (),
     name: str | None = None,
     source: str = "cli",
+    update: bool = False,
 ) -> Platform:
-    """Register a platform and its deployments (flushed); RegistrationError for bad values."""
-    issuer = check_url(issuer, "issuer", allow_query=False)
-    client_id = check_identifier(client_id, "client id")
-    auth_login_url = check_url(auth_login_url, "login (authorization) URL")
-    auth_token_url = check_url(auth_token_url, "token URL")
-    key_set_url = check_url(key_set_url, "platform keyset (JWKS) URL")
+    """Register a platform and its deployments (flushed); see ``register_platform``."""
+    platform, _ = register_platform(
+        session,
+        issuer=issuer,
+        client_id=client_id,
+        auth_login_url=auth_login_url,
+        auth_token_url=auth_token_url,
+        key_set_url=key_set_url,
+        auth_token_audience=auth_token_audience,
+        deployment_ids=deployment_ids,
+        name=name,
+        source=source,
+        update=update,
+    )
+    return platform
+
+
+def register_platform(
+    session: Session,
+    *,
+    issuer: str,
+    client_id: str,
+    auth_login_url: str,
+    auth_token_url: str,
+    key_set_url: str,
+    auth_token_audience: str | None = None,
+    deployment_ids: Iterable[str] = (),
+    name: str | None = None,
+    source: str = "cli",
+    update: bool = False,
+) -> tuple[Platform, str]:
+    """Register a platform and its deployments (flushed), and say what happened: ``added``,
+    ``updated`` (``update``: new values for an existing issuer and client id) or
+    ``reactivated`` (a registration ``platform remove`` deactivated: its placements work
+    again). RegistrationError lists every bad value at once."""
+    errors: list[str] = []
+    issuer = _collect(errors, lambda: check_url(issuer, "issuer", allow_query=False))
+    client_id = _collect(errors, lambda: check_identifier(client_id, "client id"))
+    auth_login_url = _collect(
+        errors, lambda: check_url(auth_login_url, "login (authorization) URL")
+    )
+    auth_token_url = _collect(errors, lambda: check_url(auth_token_url, "token URL"))
+    key_set_url = _collect(errors, lambda: check_url(key_set_url, "platform keyset (JWKS) URL"))
     audience = (auth_token_audience or "").strip() or None
     if audience is not None and len(audience) > MAX_URL_LENGTH:
-        raise RegistrationError(
-            f"The token audience is longer than {MAX_URL_LENGTH} characters.",
-            code="registration_bad_value",
-        )
-    ids = _deployment_ids(deployment_ids)
+        errors.append(f"The token audience is longer than {MAX_URL_LENGTH} characters.")
+    ids: list[str] = []
+    for value in deployment_ids:
+        try:
+            checked = check_identifier(value, "deployment id")
+        except RegistrationError as error:
+            errors.append(error.message)
+            continue
+        if checked not in ids:  # the same id given twice is one deployment
+            ids.append(checked)
+    if errors:
+        raise RegistrationError(" ".join(errors), code="registration_bad_value")
     name = (name or "").strip()[:255] or None
-    if find_platform(session, issuer, client_id) is not None:
+    _refuse_near_duplicate(session, issuer)
+    existing = find_platform(session, issuer, client_id, inactive=True)
+    outcome = "added"
+    if existing is not None and existing.active and not update:
         raise RegistrationError(
             f"The platform {issuer} with client id {client_id} is already registered. "
-            "Remove it first to register it again.",
+            "Add --update to change its values.",
             status=409,
             code="registration_duplicate",
         )
+    if existing is None and find_platform(session, issuer) is None:
+        # Re-registered after a removal (dynamic registration hands out a new client id):
+        # the deactivated registration of this issuer, with its placements, comes back.
+        existing = session.scalars(
+            select(Platform)
+            .where(Platform.issuer == issuer, Platform.deactivated_at.is_not(None))
+            .order_by(Platform.deactivated_at.desc())
+        ).first()
+    if existing is not None:
+        outcome = "updated" if existing.active else "reactivated"
+        existing.client_id = client_id
+        existing.auth_login_url, existing.auth_token_url = auth_login_url, auth_token_url
+        existing.key_set_url, existing.auth_token_audience = key_set_url, audience
+        existing.name = name or existing.name
+        existing.deactivated_at = None
+        known = {d.deployment_id for d in existing.deployments}
+        existing.deployments.extend(
+            Deployment(deployment_id=d, source=source) for d in ids if d not in known
+        )
+        session.flush()
+        log_event("platform_" + outcome, issuer=issuer, client_id=client_id, deployments=ids)
+        return existing, outcome
     platform = Platform(
         issuer=issuer,
         client_id=client_id,
@@ -229,19 +322,77 @@ def add_platform(
         deployments=ids,
         source=source,
     )
-    return platform
+    return platform, outcome
 
 
-def remove_platform(session: Session, issuer: str, client_id: str) -> Platform:
-    """Delete a registration and its deployments (flushed); RegistrationError if unknown."""
-    platform = find_platform(session, issuer.strip(), client_id.strip())
+def _refuse_near_duplicate(session: Session, issuer: str) -> None:
+    key = issuer_key(issuer)
+    for known in session.scalars(select(Platform.issuer).distinct()):
+        if known != issuer and issuer_key(known) == key:
+            raise RegistrationError(
+                f"The issuer {issuer} differs from the registered {known} only by a trailing "
+                "slash or upper-case letters: they are one LMS. Give the issuer exactly as "
+                f"the LMS sends it (the registered one is {known}), with --update to change "
+                "that registration.",
+                status=409,
+                code="registration_near_duplicate",
+            )
+
+
+@dataclass(frozen=True)
+class Removal:
+    """What ``remove_platform`` did: ``deleted`` or ``deactivated``, and the course data
+    that went (deleted) or was kept (deactivated)."""
+
+    platform: Platform
+    outcome: str
+    placements: int
+    grade_records: int
+
+
+def course_data(session: Session, platform: Platform) -> tuple[int, int]:
+    """How many placements, and grade records of them, the registration holds."""
+    placements = session.scalar(
+        select(func.count()).select_from(Placement).where(Placement.platform_id == platform.id)
+    )
+    grades = session.scalar(
+        select(func.count())
+        .select_from(GradeSync)
+        .join(Placement, Placement.id == GradeSync.placement_id)
+        .where(Placement.platform_id == platform.id)
+    )
+    return int(placements or 0), int(grades or 0)
+
+
+def remove_platform(
+    session: Session, issuer: str, client_id: str, *, delete_data: bool = False
+) -> Removal:
+    """Remove a registration (flushed); RegistrationError if unknown.
+
+    A registration that holds course data is deactivated, never deleted: its launches are
+    refused, its placements and grade records kept, and adding the issuer again brings them
+    back. Only ``delete_data`` deletes it with them."""
+    platform = find_platform(session, issuer.strip(), client_id.strip(), inactive=True)
     if platform is None:
         raise RegistrationError(
             f"No platform {issuer} with client id {client_id} is registered.",
             status=404,
             code="registration_not_found",
         )
+    placements, grades = course_data(session, platform)
+    if placements and not delete_data:
+        platform.deactivated_at = platform.deactivated_at or utcnow()
+        session.flush()
+        log_event("platform_deactivated", issuer=platform.issuer, client_id=platform.client_id)
+        return Removal(platform, "deactivated", placements, grades)
+    session.execute(delete(Placement).where(Placement.platform_id == platform.id))
     session.delete(platform)
     session.flush()
-    log_event("platform_removed", issuer=platform.issuer, client_id=platform.client_id)
-    return platform
+    log_event(
+        "platform_removed",
+        issuer=platform.issuer,
+        client_id=platform.client_id,
+        placements=placements,
+        grade_records=grades,
+    )
+    return Removal(platform, "deleted", placements, grades)

@@ -37,15 +37,30 @@ MAX_MESSAGE = 300
 class PlatformServiceError(Exception):
     """A platform service call failed; ``message`` says why in the platform's own words."""
 
-    def __init__(self, message: str, *, status: int | None = None, url: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        url: str | None = None,
+        explained: bool = True,
+    ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.url = url
+        #: False when the platform's answer had no body to explain it (Moodle's 409 is empty):
+        #: the caller knows best what the status means for its call.
+        self.explained = explained
 
 
-def _platform_message(response: requests.Response) -> str:
-    """The reason a platform gave: OAuth2 ``error_description``/``error``, or its text."""
+#: Bodies that say nothing (Moodle answers some refusals with ``[]``).
+_EMPTY_BODIES = frozenset({"", "[]", "{}", "null", '""'})
+
+
+def _platform_message(response: requests.Response) -> str | None:
+    """The reason a platform gave: OAuth2 ``error_description``/``error``, or its text; None
+    when the body is empty."""
     try:
         body = response.json()
     except ValueError:
@@ -58,7 +73,11 @@ def _platform_message(response: requests.Response) -> str:
             if isinstance(value, dict) and isinstance(value.get("message"), str):
                 return str(value["message"])[:MAX_MESSAGE]
     text = response.text.strip()
-    return text[:MAX_MESSAGE] if text else (response.reason or f"HTTP {response.status_code}")
+    return None if text in _EMPTY_BODIES else text[:MAX_MESSAGE]
+
+
+def _reason(response: requests.Response) -> str:
+    return response.reason or f"HTTP {response.status_code}"
 
 
 def _scope_key(scopes: Iterable[str]) -> str:
@@ -154,8 +173,9 @@ class ServiceClient:
                 f"The platform's token endpoint could not be reached: {exc}", url=url
             ) from exc
         if not response.ok:
+            said = _platform_message(response) or _reason(response)
             raise PlatformServiceError(
-                f"The platform refused an access token: {_platform_message(response)}",
+                f"The platform refused an access token: {said}",
                 status=response.status_code,
                 url=url,
             )
@@ -193,10 +213,12 @@ class ServiceClient:
             self.forget_token(scopes)
             response = self._send(method, url, scopes, accept, json, content_type, params)
         if not response.ok:
+            said = _platform_message(response)
             raise PlatformServiceError(
-                f"The platform answered {response.status_code}: {_platform_message(response)}",
+                f"The platform answered {response.status_code}: {said or _reason(response)}",
                 status=response.status_code,
                 url=url,
+                explained=said is not None,
             )
         return response
 

@@ -36,6 +36,13 @@ class Platform(Base):
     #: How it was registered: ``dynamic``, ``cli`` or ``sandbox``.
     source: Mapped[str] = mapped_column(String(32), default="cli")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), default=utcnow)
+    #: Set by ``platform remove`` on a registration that holds course data: its launches are
+    #: refused, its placements kept, and ``platform add`` of the same issuer reactivates it.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+    @property
+    def active(self) -> bool:
+        return self.deactivated_at is None
 
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.id"

@@ -3,9 +3,12 @@ places the activity and posts the signed response back to the platform."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from flask import Blueprint, render_template, request
 
 from activities import placements
+from activities.db import utcnow
 from lti_tool.auth import staff_required
 from lti_tool.db import current_settings, get_session
 from lti_tool.errors import UserFacingError
@@ -23,7 +26,25 @@ def picker(launch: LaunchContext, token: str) -> str:
         raise UserFacingError(
             "Only instructors of this course can add activities.", status=403, code="not_staff"
         )
-    return render_template("deep_linking/picker.html", launch=launch, launch_token=token)
+    return render_template(
+        "deep_linking/picker.html", launch=launch, launch_token=token, pending=_pending(launch)
+    )
+
+
+def _pending(launch: LaunchContext) -> list[tuple[str, str]]:
+    """This course's placements nobody has opened yet (title, how long ago it was added):
+    the instructor sees what a cancelled LMS form left behind."""
+    rows = placements.pending(get_session(), launch.platform_id, launch.context_id)
+    return [(row.title, age_in_words(row.created_at)) for row in rows]
+
+
+def age_in_words(when: datetime, now: datetime | None = None) -> str:
+    seconds = int(((now or utcnow()) - when).total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'} ago"
+    return "just now"
 
 
 @bp.post("/deep-linking/placements")
@@ -51,6 +72,9 @@ def create_placement(launch: LaunchContext, launch_token: str) -> tuple[str, int
             errors=form.errors,
             title=form.title,
             prompt=form.prompt,
+            grading=form.grading,
+            score_maximum=form.score_maximum_text,
+            pending=_pending(launch),
         )
         return html, 400
     session = get_session()
@@ -68,12 +92,16 @@ def create_placement(launch: LaunchContext, launch_token: str) -> tuple[str, int
         deployment_id=launch.deployment_id,
         title=form.title,
         prompt=form.prompt,
+        score_maximum=form.score_maximum if form.grading else None,
     )
     item = deep_linking.resource_link_item(
         f"{current_settings().base_url}/lti/launch",
         form.title,
         text=form.prompt[:200],
         custom={PLACEMENT_PARAM: placement.key},
+        # With grading on, the LMS creates the link's gradebook column itself (Moodle ticks
+        # "accept grades" for it); off, there is none and Peerloop never creates one.
+        line_item=deep_linking.line_item(placement) if placement.grading else None,
     )
     jwt = deep_linking.response_jwt(session, launch, [item])
     session.commit()

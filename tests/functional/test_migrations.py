@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from lti_tool.db import make_engine
 from lti_tool.migrate import alembic_config, target_metadata, upgrade
@@ -109,3 +109,43 @@ def test_journal_migration_moves_outbox_payloads_and_back(empty_database: str) -
         ("s-1", payload % "s-1"),
         ("s-2", payload % "s-2"),
     ]
+
+
+def test_0005_keeps_grade_records_and_marks_launched_placements(empty_database: str) -> None:
+    """0005 alters the placement table in place: on SQLite a recreated table would be dropped
+    with foreign keys on, taking every grade record with it by cascade."""
+    upgrade(empty_database, "0004")
+    engine = make_engine(empty_database)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO platform (id, issuer, client_id, auth_login_url, auth_token_url,"
+                " key_set_url, source, created_at) VALUES (1, 'https://lms', 'c', 'https://a',"
+                " 'https://t', 'https://k', 'cli', '2026-01-01 00:00:00+00:00')"
+            )
+        )
+        for pid, link in ((1, "link-1"), (2, None)):
+            conn.execute(
+                text(
+                    "INSERT INTO placement (id, key, kind, platform_id, deployment_id,"
+                    " resource_link_id, title, prompt, lineitem_url, created_at) VALUES"
+                    " (:id, :key, 'reflection', 1, 'd', :link, 'T', 'P',"
+                    " 'https://lms/li/1', '2026-01-01 00:00:00+00:00')"
+                ),
+                {"id": pid, "key": f"k-{pid}", "link": link},
+            )
+        conn.execute(
+            text(
+                "INSERT INTO grade_sync (placement_id, user_sub, score_given, score_maximum,"
+                " status, updated_at) VALUES (1, 'u', 1, 2, 'sent', '2026-01-01 00:00:00+00:00')"
+            )
+        )
+    upgrade(empty_database)
+    with engine.begin() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM grade_sync")) == 1
+        launched = conn.execute(
+            text("SELECT key, first_launched_at IS NOT NULL FROM placement ORDER BY id")
+        ).all()
+        assert [tuple(row) for row in launched] == [("k-1", True), ("k-2", False)]
+        assert conn.scalar(text("SELECT value FROM change_counter")) == 0
+    engine.dispose()

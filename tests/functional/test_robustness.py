@@ -280,7 +280,7 @@ def test_state_changing_posts_without_the_right_token_are_refused(
         ("/deep-linking/placements", seeded.expired, 401, "opened too long ago"),
         (f"/placements/{key}/test-score", None, 401, "must be opened from your LMS"),
         (f"/placements/{key}/test-score", seeded.learner, 403, "Only instructors"),
-        (f"/placements/{key}/test-score", seeded.other_platform_staff, 404, "not lead to"),
+        (f"/placements/{key}/test-score", seeded.other_platform_staff, 403, "another activity"),
         (f"/placements/{key}/test-score", seeded.forged, 401, "could not confirm who you are"),
         ("/events", None, 401, "must be opened from your LMS"),
         ("/events", seeded.other_platform_staff, 400, "not the one your LMS opened"),

@@ -14,19 +14,21 @@ from lti_tool.errors import UserFacingError
 class TestScoreForm:
     user_sub: str
     score: float
-    #: Every test score is out of this.
-    maximum: ClassVar[float] = 10.0
+    #: What the score is out of: the placement's score maximum.
+    maximum: float
+    #: Out of this when the placement sets none.
+    default_maximum: ClassVar[float] = 10.0
 
     @classmethod
-    def parse(cls, form: MultiDict[str, str]) -> TestScoreForm:
+    def parse(cls, form: MultiDict[str, str], *, maximum: float) -> TestScoreForm:
         user_sub = form.get("user_id", "").strip()
         if not user_sub:
             raise UserFacingError("Choose the learner to send a score for.", code="score_no_user")
-        message = f"The score must be a number from 0 to {cls.maximum:g}."
+        message = f"The score must be a number from 0 to {maximum:g}."
         try:
             score = float(form.get("score", ""))
         except ValueError:
             raise UserFacingError(message, code="score_bad") from None
-        if not 0 <= score <= cls.maximum:
+        if not 0 <= score <= maximum:
             raise UserFacingError(message, code="score_bad")
-        return cls(user_sub=user_sub, score=score)
+        return cls(user_sub=user_sub, score=score, maximum=maximum)

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from activities.placements import Placement
 from lti_tool.lti import ags, claims
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
 from lti_tool.models import ServiceToken
@@ -80,21 +81,30 @@ def test_scores_are_fully_graded_and_results_read_back(session: Session, sandbox
     ]
 
 
-def test_a_score_not_newer_than_the_last_is_refused_with_the_platform_message(
+def test_a_score_not_newer_than_the_last_is_refused_with_what_the_409_means(
     session: Session, sandbox: Sandbox
 ) -> None:
+    """The sandbox answers as Moodle does: whole seconds compared, a 409 with no body."""
     client = make_client(session, sandbox)
     item = client.create_line_item(label="Reflection", score_maximum=10, resource_id="p-3")
     stamp = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     client.submit_score(item.id, user_id=LEARNER, score_given=5, score_maximum=10, timestamp=stamp)
     with pytest.raises(PlatformServiceError) as refused:
         client.submit_score(
-            item.id, user_id=LEARNER, score_given=6, score_maximum=10, timestamp=stamp
+            item.id,
+            user_id=LEARNER,
+            score_given=6,
+            score_maximum=10,
+            timestamp=stamp + timedelta(milliseconds=400),  # later, but in the same second
         )
     assert refused.value.status == 409
-    assert "oldtimestamp" in refused.value.message
+    assert refused.value.message == (
+        "The LMS refused this score: an equal or newer score exists for this person "
+        "(the LMS answered 409 without a reason)."
+    )
     later = ags.next_timestamp(stamp, now=stamp)  # a clock that did not move
-    assert later > stamp
+    assert later - stamp == timedelta(seconds=1)
+    assert ags.next_timestamp(stamp, now=stamp + timedelta(milliseconds=999)) == later
     client.submit_score(item.id, user_id=LEARNER, score_given=6, score_maximum=10, timestamp=later)
     assert [row["score_given"] for row in sandbox.store.scores()] == [5, 6]
 
@@ -169,3 +179,41 @@ def test_sub_paths_go_before_the_query_string() -> None:
         "https://lms.example/mod/lti/services.php/2/lineitems/7/lineitem/scores?type_id=1"
     )
     assert ags.with_params(url, {"user_id": "a b"}).endswith("?type_id=1&user_id=a+b")
+
+
+def test_a_refused_score_is_recorded_with_what_the_lms_meant(
+    session: Session, sandbox: Sandbox
+) -> None:
+    """Through the tool's grade sync: the LMS holds a newer score (given in the LMS itself),
+    answers 409 with no body, and the instructor reads what that means."""
+    placement = Placement(
+        key="k-409",
+        platform_id=sandbox.platform_id,
+        deployment_id="d",
+        title="T",
+        prompt="P",
+        grading=True,
+        score_maximum=10,
+    )
+    session.add(placement)
+    session.flush()
+    client = make_client(session, sandbox)
+    item = client.create_line_item(label="T", score_maximum=10, resource_id="k-409")
+    future = datetime.now(UTC) + timedelta(hours=1)
+    client.submit_score(item.id, user_id=LEARNER, score_given=9, score_maximum=10, timestamp=future)
+    row = ags.sync_score(
+        session,
+        platform=platform_row(session, sandbox),
+        endpoint=client.endpoint | {"lineitem": item.id},
+        placement=placement,
+        resource_link_id=None,
+        user_sub=LEARNER,
+        score_given=5,
+        score_maximum=10,
+        timeout=5,
+    )
+    assert row.status == "failed"
+    assert row.message is not None and row.message.startswith(
+        "The LMS refused this score: an equal or newer score exists for this person"
+    )
+    assert "[]" not in row.message

@@ -67,7 +67,9 @@ def test_login_launch_deep_linking_score_and_roster(
     dl_path = home.link(f"Launch as {people.INSTRUCTOR.name}")["href"]
     picker = launch(instructor, sandbox, dl_path, tool)
     assert "Add a Peerloop activity" in Forms(picker.text).text
-    returned = submit(instructor, picker, "picker", title=TITLE, prompt=PROMPT)
+    returned = submit(
+        instructor, picker, "picker", title=TITLE, prompt=PROMPT, grading="on", score_maximum="10"
+    )
     assert Forms(returned.text).forms[0]["action"] == f"{sandbox.url}/deep-linking/return"
     done = submit(instructor, returned)
     assert done.status_code == 200, done.text
@@ -131,7 +133,9 @@ def test_a_refused_score_is_recorded_and_shown(
     tool = live_app.url
     instructor = requests.Session()
     picker = launch(instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/deep-linking", tool)
-    submit(instructor, submit(instructor, picker, "picker", title=TITLE, prompt=PROMPT))
+    submit(
+        instructor, submit(instructor, picker, "picker", title=TITLE, prompt=PROMPT, grading="on")
+    )
     [link] = sandbox.store.links()
     page = launch(
         instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}", tool

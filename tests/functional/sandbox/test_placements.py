@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import jwt
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -44,13 +45,23 @@ def token(app: Flask, platform_id: int, **fields: Any) -> str:
         "context_id": "course-1",
         "deep_linking_settings": {"deep_link_return_url": "https://lms.example.edu/dl"},
     } | fields
+    if values["message_type"] == "LtiResourceLinkRequest":
+        # A launch of the placement's link: the key deep linking put in its custom values.
+        values.setdefault("custom", {"peerloop_placement": "k-1"})
+        values.setdefault("resource_link_id", "link-1")
     with app.test_request_context():
         return issue_token(LaunchContext(**values))
 
 
 def placement(db_session: Session, platform_id: int) -> Placement:
     row = Placement(
-        key="k-1", platform_id=platform_id, deployment_id="d-1", title="T", prompt="Why?"
+        key="k-1",
+        platform_id=platform_id,
+        deployment_id="d-1",
+        title="T",
+        prompt="Why?",
+        grading=True,
+        score_maximum=10,
     )
     db_session.add(row)
     db_session.commit()
@@ -120,7 +131,11 @@ def test_placement_pages_refuse_unknown_links_and_bad_scores(
         message_type="LtiResourceLinkRequest",
         ags_endpoint={"scope": [], "lineitems": "http://127.0.0.1:9/li"},
     )
-    missing = client.get("/placements/nope", query_string={"lt": lt})
+    other = client.get("/placements/nope", query_string={"lt": lt})
+    assert other.status_code == 403
+    assert "belongs to another activity" in other.text
+    unplaced = token(app, platform_id, message_type="LtiResourceLinkRequest", custom={})
+    missing = client.get("/placements/k-1", query_string={"lt": unplaced})
     assert missing.status_code == 404
     assert "does not lead to a Peerloop activity" in missing.text
     for score in ("ten", "11", "-1"):
@@ -158,3 +173,90 @@ def test_an_unreachable_roster_is_shown_not_hidden(
     assert page.status_code == 200
     assert "The course roster could not be loaded:" in Forms(page.text).text
     assert "could not be reached" in page.text
+
+
+def _items(jwt_text: str) -> list[dict[str, Any]]:
+    claims = jwt.decode(jwt_text, options={"verify_signature": False})
+    items: list[dict[str, Any]] = claims[
+        "https://purl.imsglobal.org/spec/lti-dl/claim/content_items"
+    ]
+    return items
+
+
+def test_grading_on_sends_a_line_item_in_the_deep_link_item(
+    app: Flask, client: FlaskClient, platform_id: int, db_session: Session
+) -> None:
+    response = client.post(
+        "/deep-linking/placements",
+        data={
+            "lt": token(app, platform_id),
+            "title": "Week 1",
+            "prompt": "Why?",
+            "grading": "on",
+            "score_maximum": "20",
+        },
+    )
+    [form] = Forms(response.text).forms
+    [item] = _items(form["fields"]["JWT"])
+    row = db_session.scalars(select(Placement)).one()
+    assert item["lineItem"] == {"label": "Week 1", "scoreMaximum": 20.0, "resourceId": row.key}
+    assert (row.grading, row.score_maximum, row.is_pending) == (True, 20.0, True)
+
+
+def test_grading_off_by_default_sends_no_line_item(
+    app: Flask, client: FlaskClient, platform_id: int, db_session: Session
+) -> None:
+    picker = client.post(
+        "/deep-linking/placements", data={"lt": token(app, platform_id), "title": " "}
+    )
+    assert 'name="grading"' in picker.text and "checked" not in picker.text
+    response = client.post(
+        "/deep-linking/placements",
+        data={"lt": token(app, platform_id), "title": "Week 1", "prompt": "Why?"},
+    )
+    [form] = Forms(response.text).forms
+    [item] = _items(form["fields"]["JWT"])
+    assert "lineItem" not in item
+    row = db_session.scalars(select(Placement)).one()
+    assert (row.grading, row.score_maximum) == (False, None)
+
+
+def test_a_bad_score_maximum_is_explained(
+    app: Flask, client: FlaskClient, platform_id: int, db_session: Session
+) -> None:
+    response = client.post(
+        "/deep-linking/placements",
+        data={
+            "lt": token(app, platform_id),
+            "title": "Week 1",
+            "prompt": "Why?",
+            "grading": "on",
+            "score_maximum": "0",
+        },
+    )
+    assert response.status_code == 400
+    assert "The maximum score must be a number above 0" in Forms(response.text).text
+    assert db_session.scalars(select(Placement)).all() == []
+
+
+def test_grading_off_never_creates_a_line_item(
+    app: Flask, client: FlaskClient, platform_id: int, db_session: Session
+) -> None:
+    """No line item in the launch and grading off: nothing is sent, nothing is created (the
+    line-items URL here would refuse the connection if anything were tried)."""
+    row = placement(db_session, platform_id)
+    row.grading, row.score_maximum = False, None
+    db_session.commit()
+    lt = token(
+        app,
+        platform_id,
+        message_type="LtiResourceLinkRequest",
+        ags_endpoint={"scope": [], "lineitems": "http://127.0.0.1:9/li"},
+    )
+    page = client.get("/placements/k-1", query_string={"lt": lt})
+    assert "Grading is off for this activity" in Forms(page.text).text
+    assert 'id="test-score"' not in page.text
+    refused = client.post(
+        "/placements/k-1/test-score", data={"lt": lt, "user_id": "u", "score": "5"}
+    )
+    assert refused.status_code == 400 and "Grading is off" in refused.text

@@ -26,6 +26,8 @@ def staff_token(app: Flask, sandbox: Sandbox, memberships_url: str) -> str:
         sub=people.INSTRUCTOR.user_id,
         roles=("Instructor",),
         context_id=people.COURSE_ID,
+        resource_link_id="sbx-link-1",
+        custom={"peerloop_placement": "k-1"},
         nrps={"context_memberships_url": memberships_url},
     )
     with app.test_request_context():
