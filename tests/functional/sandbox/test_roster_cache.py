@@ -39,7 +39,12 @@ def test_the_roster_is_fetched_once_and_then_shown_from_the_cache(
 ) -> None:
     app: Flask = live_app.app  # type: ignore[attr-defined]
     with factories.bind(session):
-        PlacementFactory(key="k-1", platform=session.get(Platform, sandbox.platform_id))
+        PlacementFactory(
+            key="k-1",
+            platform=session.get(Platform, sandbox.platform_id),
+            context_id=people.COURSE_ID,
+            resource_link_id="sbx-link-1",
+        )
     session.commit()
     url = f"{sandbox.url}/api/courses/{people.COURSE_ID}/memberships"
     client = app.test_client()
