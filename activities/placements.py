@@ -97,8 +97,11 @@ def create(
     title: str,
     prompt: str,
     kind: ActivityKind = "reflection",
+    resource_link_id: str | None = None,
 ) -> Placement:
-    """An instructor placed an activity in the visit's course (flushed, ``shared`` recorded)."""
+    """An instructor placed an activity in the visit's course (flushed, ``shared`` recorded).
+    ``resource_link_id`` ties it to an existing link of the course set up in place (a link
+    added without Deep Linking), which launches find it by."""
     if not person.is_staff:
         raise NotAllowed("Only instructors of this course can add activities.", code="not_staff")
     placement = Placement(
@@ -107,6 +110,7 @@ def create(
         platform_id=person.platform_id,
         deployment_id=deployment_id,
         context_id=visit.course_id,
+        resource_link_id=resource_link_id,
         title=title,
         prompt=prompt,
         created_by_sub=person.sub,

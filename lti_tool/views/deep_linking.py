@@ -17,12 +17,17 @@ from lti_tool.views.picker_form import PickerForm
 bp = Blueprint("deep_linking", __name__)
 
 
-def picker(launch: LaunchContext, token: str) -> str:
-    """The page a deep-linking launch lands on."""
+def check_staff(launch: LaunchContext) -> None:
+    """Only staff may place activities (checked at the launch and on its page)."""
     if not launch.is_staff:
         raise UserFacingError(
             "Only instructors of this course can add activities.", status=403, code="not_staff"
         )
+
+
+def picker(launch: LaunchContext, token: str) -> str:
+    """The page a deep-linking launch lands on."""
+    check_staff(launch)
     return render_template("deep_linking/picker.html", launch=launch, launch_token=token)
 
 

@@ -16,8 +16,7 @@ from tests.support.settings import make_settings
 def test_backticks_become_code_and_nothing_else_is_html() -> None:
     rendered = inline_code("Run `peerloop platform add` <b>now</b> & `<i>`")
     assert str(rendered) == (
-        "Run <code>peerloop platform add</code> &lt;b&gt;now&lt;/b&gt; &amp; "
-        "<code>&lt;i&gt;</code>"
+        "Run <code>peerloop platform add</code> &lt;b&gt;now&lt;/b&gt; &amp; <code>&lt;i&gt;</code>"
     )
 
 
