@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 import redis
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
@@ -67,6 +67,31 @@ def purge_soon() -> None:
     _last_purge = 0.0
 
 
+@lru_cache(maxsize=8)
+def _upsert_statement(dialect: str, only_expired: bool) -> Any:
+    """``INSERT … ON CONFLICT (key) DO UPDATE … RETURNING key``, built once per dialect (it
+    runs on every login and twice on every launch). A claim may only take over a dead
+    record (``only_expired``); a put replaces any."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(LaunchState).values(
+        key=bindparam("key"),
+        value=bindparam("value", type_=LaunchState.__table__.c.value.type),
+        expires_at=bindparam("expires_at", type_=LaunchState.__table__.c.expires_at.type),
+        created_at=bindparam("created_at", type_=LaunchState.__table__.c.created_at.type),
+    )
+    excluded = statement.excluded
+    now = bindparam("now", type_=LaunchState.__table__.c.expires_at.type)
+    return statement.on_conflict_do_update(
+        index_elements=[LaunchState.key],
+        set_={
+            "value": excluded.value,
+            "expires_at": excluded.expires_at,
+            "created_at": excluded.created_at,
+        },
+        where=(LaunchState.expires_at <= now) if only_expired else None,
+    ).returning(LaunchState.key)
+
+
 class DatabaseStore:
     """The ``lti_launch_state`` table, in one statement per call (an upsert: both dialects
     have ``ON CONFLICT``).
@@ -99,23 +124,15 @@ class DatabaseStore:
     ) -> bool:
         now = utcnow()
         dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = insert(LaunchState).values(
-            key=key, value=value, expires_at=now + timedelta(seconds=ttl), created_at=now
-        )
-        excluded = statement.excluded
-        statement = statement.on_conflict_do_update(
-            index_elements=[LaunchState.key],
-            set_={
-                "value": excluded.value,
-                "expires_at": excluded.expires_at,
-                "created_at": excluded.created_at,
-            },
-            # A claim may only take over a dead record; a put replaces any.
-            where=(LaunchState.expires_at <= now) if only_expired else None,
-        )
+        params = {
+            "key": key,
+            "value": value,
+            "expires_at": now + timedelta(seconds=ttl),
+            "created_at": now,
+            "now": now,
+        }
         # RETURNING, not rowcount (psycopg reports -1 for an upsert): a row back means stored.
-        return conn.execute(statement.returning(LaunchState.key)).first() is not None
+        return conn.execute(_upsert_statement(dialect, only_expired), params).first() is not None
 
     def _purge(self, conn: Connection | Session) -> None:
         if _purge_due():
