@@ -138,10 +138,10 @@ def peerloop_launches(
     counter: SqlCounter | None = None,
 ) -> list[float]:
     """Durations (seconds) of ``count`` login → launch → page round trips into Peerloop."""
-    client = app.test_client()
     custom = {"peerloop_placement": placement.key}
     times: list[float] = []
     for _ in range(count):
+        client = app.test_client()  # each launch a browser of its own, for both tools
         if counter:
             counter.current = "login"
         t0 = time.perf_counter()
@@ -168,9 +168,11 @@ def peerloop_launches(
 
 def bare_launches(bare: Flask, signer: PlatformSigner, count: int) -> list[float]:
     """Durations (seconds) of ``count`` login → launch round trips into the bare tool."""
-    client = bare.test_client()
     times: list[float] = []
     for _ in range(count):
+        # A browser of its own: pylti1p3 keeps each launch's data in the session cookie, which
+        # would otherwise grow with every launch of one client (past what browsers keep).
+        client = bare.test_client()
         t0 = time.perf_counter()
         response, state, nonce = signer.login(client)
         t1 = time.perf_counter()
