@@ -29,10 +29,6 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
-            # In WAL mode NORMAL cannot corrupt the file; a power cut may lose the last
-            # commits. SQLite is the trying-out database: a commit per request without an
-            # fsync each is worth that (PostgreSQL is the production one).
-            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine

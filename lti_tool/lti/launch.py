@@ -270,7 +270,7 @@ def _deployment(
             code="missing_deployment_id",
         )
     deployment_id = registrations.check_identifier(deployment_id, "deployment id")
-    found = registrations.cached_deployment(session, platform, deployment_id)
+    found = registrations.find_deployment(session, platform, deployment_id)
     if found is not None:
         return found
     if policy != "record":
@@ -281,14 +281,7 @@ def _deployment(
             code="unknown_deployment",
         )
     # A new deployment of a known registration (e.g. a course copy): recorded, per policy.
-    # ``platform`` may be a cached copy: the row recorded against is the session's own.
-    attached = session.get(Platform, platform.id)
-    if attached is None:
-        raise RegistrationMismatchError(
-            f"The LMS {platform.issuer} is no longer registered with Peerloop.",
-            code="unknown_issuer",
-        )
-    return registrations.record_deployment(session, attached, deployment_id, source="launch")
+    return registrations.record_deployment(session, platform, deployment_id, source="launch")
 
 
 def _require_issuer(session: Session, issuer: str) -> None:
@@ -305,12 +298,7 @@ def _require_issuer(session: Session, issuer: str) -> None:
 
 
 def known_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
-    """The registration of ``issuer`` (and ``client_id``), or a RegistrationMismatchError.
-    Read through the process's registration cache: a detached copy, for reading only."""
-    if _plain(issuer) and (client_id is None or _plain(client_id)):
-        cached = registrations.cached_platform(session, issuer, client_id)
-        if cached is not None:
-            return cached
+    """The registration of ``issuer`` (and ``client_id``), or a RegistrationMismatchError."""
     _require_issuer(session, issuer)
     if client_id is not None and not _plain(client_id):
         client_id = repr(client_id)  # matches no registration, and prints safely

@@ -6,15 +6,10 @@ Service functions on a Session: they flush and never commit (the view or command
 from __future__ import annotations
 
 import ipaddress
-import threading
-import time
-import weakref
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
 from urllib.parse import urlsplit
 
-from sqlalchemy import inspect, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -24,74 +19,6 @@ from lti_tool.models import Deployment, Platform
 
 MAX_ID_LENGTH = 255
 MAX_URL_LENGTH = 1024
-#: How long a process trusts a registration it read (launches read them on every request).
-#: Changes made in this process are seen at once (``forget``); a platform removed or changed
-#: by another process (the CLI, another worker) is seen within this time.
-CACHE_SECONDS = 30.0
-
-T = TypeVar("T")
-
-
-class _RegistrationCache:
-    """Found platforms and deployments, per database engine, as detached copies: a launch
-    only reads them, and a copy can never be flushed back by accident. Misses are not kept,
-    so a registration made elsewhere works at once."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.by_engine: weakref.WeakKeyDictionary[
-            Engine, dict[tuple[Any, ...], tuple[float, Any]]
-        ] = weakref.WeakKeyDictionary()
-
-    def get(self, session: Session, key: tuple[Any, ...], load: Callable[[], T | None]) -> T | None:
-        engine = session.get_bind()
-        now = time.monotonic()
-        if isinstance(engine, Engine):
-            with self.lock:
-                hit = self.by_engine.get(engine, {}).get(key)
-            if hit is not None and hit[0] > now:
-                found: T = hit[1]
-                return found
-        value = load()
-        if value is not None and isinstance(engine, Engine):
-            copy = _detached(value)
-            with self.lock:
-                self.by_engine.setdefault(engine, {})[key] = (now + CACHE_SECONDS, copy)
-            return copy
-        return value
-
-    def forget(self, session: Session) -> None:
-        engine = session.get_bind()
-        if isinstance(engine, Engine):
-            with self.lock:
-                self.by_engine.pop(engine, None)
-
-
-def _detached(row: T) -> T:
-    """A transient copy of ``row``'s columns (no session, no lazy loads)."""
-    mapper = inspect(type(row))
-    return type(row)(**{attr.key: getattr(row, attr.key) for attr in mapper.column_attrs})
-
-
-CACHE = _RegistrationCache()
-
-
-def cached_platform(session: Session, issuer: str, client_id: str | None) -> Platform | None:
-    """``find_platform``, read once per ``CACHE_SECONDS`` per process (a detached copy)."""
-    return CACHE.get(
-        session, ("platform", issuer, client_id), lambda: find_platform(session, issuer, client_id)
-    )
-
-
-def cached_deployment(
-    session: Session, platform: Platform, deployment_id: str
-) -> Deployment | None:
-    """``find_deployment``, read once per ``CACHE_SECONDS`` per process (a detached copy)."""
-    return CACHE.get(
-        session,
-        ("deployment", platform.id, deployment_id),
-        lambda: find_deployment(session, platform, deployment_id),
-    )
 
 
 class RegistrationError(UserFacingError):
@@ -222,7 +149,6 @@ def record_deployment(
     if existing is not None:
         return existing
     row = Deployment(platform_id=platform.id, deployment_id=deployment_id, source=source)
-    CACHE.forget(session)
     try:
         with session.begin_nested():
             session.add(row)
@@ -287,7 +213,6 @@ def add_platform(
         source=source,
     )
     platform.deployments = [Deployment(deployment_id=d, source=source) for d in ids]
-    CACHE.forget(session)
     try:
         with session.begin_nested():
             session.add(platform)
@@ -318,6 +243,5 @@ def remove_platform(session: Session, issuer: str, client_id: str) -> Platform:
         )
     session.delete(platform)
     session.flush()
-    CACHE.forget(session)
     log_event("platform_removed", issuer=platform.issuer, client_id=platform.client_id)
     return platform
