@@ -229,9 +229,12 @@ def create(
     prompt: str,
     kind: ActivityKind = "reflection",
     score_maximum: float | None = None,
+    resource_link_id: str | None = None,
 ) -> Placement:
     """An instructor placed an activity in the visit's course (flushed, ``shared`` recorded);
-    graded out of ``score_maximum`` when one is given. Pending until its first launch."""
+    graded out of ``score_maximum`` when one is given. Pending until its first launch.
+    ``resource_link_id`` ties it to an existing link of the course set up in place (a link
+    added without Deep Linking), which launches find it by."""
     if not person.is_staff:
         raise NotAllowed("Only instructors of this course can add activities.", code="not_staff")
     placement = Placement(
@@ -240,6 +243,7 @@ def create(
         platform_id=person.platform_id,
         deployment_id=deployment_id,
         context_id=visit.course_id,
+        resource_link_id=resource_link_id,
         title=title,
         prompt=prompt,
         grading=score_maximum is not None,

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import db, delivery, error_pages, input_guard, security
+from lti_tool import access_log, db, delivery, error_pages, input_guard, security
 from lti_tool.config import Settings
 from lti_tool.features.activity.blueprint import bp as activity_bp
 from lti_tool.logs import configure_logging
@@ -47,6 +47,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
     )
     configure_logging(settings.log_level)
+    access_log.install_werkzeug_filter()  # the development server's request lines
     if settings.proxy_fix_hops:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app,

@@ -2,8 +2,11 @@
 
 Inside an LMS iframe our cookies are third-party and often blocked, so identity is carried by
 a signed, expiring *launch token* (itsdangerous, keyed by the app's secret) that pages put in
-a hidden form field ``lt``, an ``Authorization: Bearer`` header, or the ``lt`` query parameter
-of in-frame links. The token holds the whole context, so no server-side lookup is needed.
+a hidden form field ``lt`` or an ``Authorization: Bearer`` header. The token holds the whole
+context, so no server-side lookup is needed. URLs (a launch's redirect, in-frame links) carry a
+*page id* instead (``?page=``): an opaque id the launch store maps to the token for the token's
+lifetime (``launch_state.put_page``), so the token itself never sits in a URL, where history,
+access logs and Referer headers would keep it.
 
 CSRF: every state-changing POST is authorised by this token in the form body or header, which
 a cross-site page cannot read, so it also serves as the CSRF token. Flask-WTF's CSRF would need
@@ -19,8 +22,10 @@ from typing import Any, TypeVar, cast
 from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from lti_tool.db import current_settings, get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.lti.context import LaunchContext
+from lti_tool.lti.launch_state import find_page, make_store
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -67,7 +72,20 @@ def token_from_request() -> str | None:
     auth = request.headers.get("Authorization", "")
     if auth.startswith("Bearer "):
         return auth.removeprefix("Bearer ").strip()
-    return request.form.get("lt") or request.args.get("lt")
+    token = request.form.get("lt") or request.args.get("lt")
+    if token:
+        return token
+    page_id = request.args.get("page")
+    if not page_id:
+        return None
+    found = find_page(make_store(current_settings(), get_session()), page_id)
+    if found is None:
+        raise LaunchTokenError(
+            "This page's address has expired or was not made by Peerloop. Open the activity "
+            "again from your course in the LMS.",
+            code="page_unknown",
+        )
+    return found
 
 
 def launch_required(view: F) -> F:

@@ -5,13 +5,41 @@ structured line, and never shows a stack trace. Domain refusals (``activities.er
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, render_template, request
+from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
 from activities.errors import DomainError
 from lti_tool.errors import UserFacingError
 from lti_tool.logs import log_event
+
+_CODE = re.compile(r"`([^`\n]+)`")
+
+#: What a person who opened one of our URLs by hand (a bookmark, a copied address, a reload of
+#: a form's answer) can do: the tool's pages only work when the LMS opens them.
+FROM_YOUR_COURSE = (
+    "Open the activity from your course in the LMS: Peerloop's pages are opened by the LMS, "
+    "not by typing or bookmarking their address."
+)
+#: Werkzeug's texts are written for developers; these are for the person in front of the page.
+_HTTP_PAGES: dict[int, tuple[str, str]] = {
+    404: ("This page does not exist", "There is no Peerloop page at this address."),
+    405: (
+        "This page cannot be opened like this",
+        "This address only takes part in a launch from your LMS; it cannot be opened in a "
+        "tab or reloaded on its own.",
+    ),
+}
+
+
+def inline_code(text: str) -> Markup:
+    """``text`` escaped, with `backticked` spans as <code>: messages name commands that way,
+    and no HTML a message holds ever reaches the page."""
+    escaped = str(escape(text))
+    # Safe: the text was escaped first; the only markup added is our own <code> pairs.
+    return Markup(_CODE.sub(r"<code>\1</code>", escaped))  # noqa: S704
 
 
 def _render(status: int, title: str, message: str, hint: str | None = None) -> tuple[str, int]:
@@ -33,6 +61,8 @@ def _log_refusal(code: str, status: int, reason: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    app.add_template_filter(inline_code)
+
     @app.errorhandler(UserFacingError)
     def _user_facing(error: UserFacingError) -> tuple[str, int]:
         _log_refusal(error.code, error.status, error.message)
@@ -48,6 +78,9 @@ def init_app(app: Flask) -> None:
         status = error.code or 500
         # Keep what the status needs (Allow on a 405, WWW-Authenticate on a 401), not the type.
         headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
+        if status in _HTTP_PAGES:
+            title, message = _HTTP_PAGES[status]
+            return (*_render(status, title, message, FROM_YOUR_COURSE), headers)
         return (*_render(status, error.name, error.description or error.name), headers)
 
     @app.errorhandler(Exception)

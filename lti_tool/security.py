@@ -136,5 +136,8 @@ def init_app(app: Flask) -> None:
             sources = " ".join([*known, *(o for o in launch_origins() if o not in known)])
         response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {sources}")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        # Origin only, even to ourselves: page URLs carry a page id (?page=) that must not
+        # travel in a Referer (to the LMS, or into our own access log). Unlike no-referrer it
+        # keeps the Origin header /lti/launch/verify checks.
+        response.headers.setdefault("Referrer-Policy", "strict-origin")
         return response

@@ -5,12 +5,19 @@ in it (the platform rotated its key) we fetch the set again, at most once per
 ``REFETCH_INTERVAL`` per key set URL across all workers (an atomic claim in the shared store),
 so a flood of forged ``kid`` values cannot make us hammer the platform. Every HTTP call has a
 timeout.
+
+Each process also keeps the keys it parsed, per key set URL, for as long as the shared cache
+trusts the set (``CACHE_SECONDS``): a launch then neither reads the store nor parses a JWK.
+An unknown ``kid`` still goes to the shared store (another worker may have refetched the set)
+and then to the platform, as above.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import threading
+import time
 from typing import Any
 
 import requests
@@ -62,8 +69,46 @@ def fetch_jwks(url: str, timeout: float) -> dict[str, Any]:
     return data
 
 
+class _ParsedKeys:
+    """This process's parsed keys: key set URL → (trusted until, kid → PyJWK)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sets: dict[str, tuple[float, dict[str | None, PyJWK]]] = {}
+
+    def get(self, url: str, kid: str | None) -> PyJWK | None:
+        with self.lock:
+            entry = self.sets.get(url)
+        if entry is None or entry[0] <= time.monotonic():
+            return None
+        return entry[1].get(kid)
+
+    def put(self, url: str, kid: str | None, key: PyJWK) -> None:
+        with self.lock:
+            expires, keys = self.sets.get(url, (0.0, {}))
+            if expires <= time.monotonic():
+                expires, keys = time.monotonic() + CACHE_SECONDS, {}
+            self.sets[url] = (expires, {**keys, kid: key})
+
+    def forget(self, url: str) -> None:
+        with self.lock:
+            self.sets.pop(url, None)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.sets.clear()
+
+
+PARSED = _ParsedKeys()
+
+
 class JwksCache:
-    """Public keys of platforms, by key set URL and ``kid``."""
+    """Public keys of platforms, by key set URL and ``kid``.
+
+    ``store`` must keep its writes whatever becomes of the request (an engine-bound or Redis
+    store): the refetch claim that rate-limits a flood of forged ``kid`` values is made by
+    launches that are then refused.
+    """
 
     def __init__(self, store: LaunchStore, timeout: float) -> None:
         self.store = store
@@ -78,10 +123,19 @@ class JwksCache:
     def _refresh(self, url: str) -> dict[str, Any]:
         data = fetch_jwks(url, self.timeout)
         self.store.put(_cache_key(url), data, CACHE_SECONDS)
+        PARSED.forget(url)  # the set changed: this process parses its keys again
         return data
 
     def key_for(self, url: str, kid: str | None) -> PyJWK:
         """The public key ``kid`` of the set at ``url``, refetching once if it is unknown."""
+        parsed = PARSED.get(url, kid)
+        if parsed is not None:
+            return parsed
+        key = self._key_for(url, kid)
+        PARSED.put(url, kid, key)
+        return key
+
+    def _key_for(self, url: str, kid: str | None) -> PyJWK:
         found = _find(self._load(url), kid)
         if found is None and self.store.claim(
             "jwks-refetch:" + _cache_key(url), {"kid": kid}, REFETCH_INTERVAL

@@ -324,9 +324,14 @@ def validate_launch(
     settings: Settings,
     id_token: str,
     login: LoginState,
+    *,
+    key_store: LaunchStore | None = None,
 ) -> ValidatedLaunch:
-    """Check ``id_token`` against the login that started it; consume its nonce.
+    """Check ``id_token`` against the login that started it; consume its nonce (in
+    ``store``, which may join the caller's transaction).
 
+    ``key_store`` (default ``store``) caches the platform's key set and rate-limits its
+    refetches: it must keep its writes even when the launch is refused (see ``JwksCache``).
     Raises a ``LaunchError`` naming what failed; nothing else for any input.
     """
     header, claims = _unverified(id_token)
@@ -345,7 +350,7 @@ def validate_launch(
         )
     platform = known_platform(session, issuer, login.client_id)
     _check_audience(claims, platform.client_id)
-    key = JwksCache(store, settings.http_timeout_seconds).key_for(
+    key = JwksCache(key_store or store, settings.http_timeout_seconds).key_for(
         platform.key_set_url, header.get("kid")
     )
     _check_signature(id_token, alg, key.key, platform, claims, settings.clock_leeway_seconds)
@@ -368,6 +373,7 @@ def raise_replay() -> None:
     raise LaunchStateError(
         "This launch message was already used (its nonce was seen before): a launch can be "
         "used once. Open the activity again from your LMS.",
+        title="This launch was already used",
         code="nonce_replayed",
     )
 

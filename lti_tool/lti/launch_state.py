@@ -13,15 +13,19 @@ from __future__ import annotations
 
 import json
 import secrets
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
 import redis
-from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
 
 from activities.db import utcnow
 from lti_tool.config import Settings
@@ -42,55 +46,120 @@ class LaunchStore(Protocol):
     def delete(self, key: str) -> None: ...
 
 
-class DatabaseStore:
-    """The ``lti_launch_state`` table. Each call is its own short transaction, committed at
-    once, so other workers see a consumed nonce immediately (not when the request ends)."""
+#: Dead rows are purged by a write at most this often per process (not by every write: one
+#: statement less on each login and launch, and expired rows are ignored by readers anyway).
+PURGE_INTERVAL_SECONDS = 60.0
+_last_purge = 0.0
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+
+def _purge_due() -> bool:
+    global _last_purge  # one timestamp per process, by design
+    now = time.monotonic()
+    if now - _last_purge < PURGE_INTERVAL_SECONDS:
+        return False
+    _last_purge = now
+    return True
+
+
+def purge_soon() -> None:
+    """Make the next database write purge dead rows (tests; after changing the clock)."""
+    global _last_purge
+    _last_purge = 0.0
+
+
+@lru_cache(maxsize=8)
+def _upsert_statement(dialect: str, only_expired: bool) -> Any:
+    """``INSERT … ON CONFLICT (key) DO UPDATE … RETURNING key``, built once per dialect (it
+    runs on every login and twice on every launch). A claim may only take over a dead
+    record (``only_expired``); a put replaces any."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(LaunchState).values(
+        key=bindparam("key"),
+        value=bindparam("value", type_=LaunchState.__table__.c.value.type),
+        expires_at=bindparam("expires_at", type_=LaunchState.__table__.c.expires_at.type),
+        created_at=bindparam("created_at", type_=LaunchState.__table__.c.created_at.type),
+    )
+    excluded = statement.excluded
+    now = bindparam("now", type_=LaunchState.__table__.c.expires_at.type)
+    return statement.on_conflict_do_update(
+        index_elements=[LaunchState.key],
+        set_={
+            "value": excluded.value,
+            "expires_at": excluded.expires_at,
+            "created_at": excluded.created_at,
+        },
+        where=(LaunchState.expires_at <= now) if only_expired else None,
+    ).returning(LaunchState.key)
+
+
+class DatabaseStore:
+    """The ``lti_launch_state`` table, in one statement per call (an upsert: both dialects
+    have ``ON CONFLICT``).
+
+    Bound to an ``Engine``, each call is its own short transaction, committed at once. Bound to
+    a ``Session`` (a request's), calls join its transaction and the request's one commit keeps
+    them: a nonce claimed there is still claimed exactly once, because a second worker's insert
+    of the same primary key waits for the first transaction and then finds the row live.
+    """
+
+    def __init__(self, bind: Engine | Session) -> None:
+        self.bind = bind
+
+    @contextmanager
+    def _conn(self) -> Iterator[Connection | Session]:
+        if isinstance(self.bind, Session):
+            yield self.bind
+        else:
+            with self.bind.begin() as conn:
+                yield conn
+
+    def _upsert(
+        self,
+        conn: Connection | Session,
+        key: str,
+        value: dict[str, Any],
+        ttl: int,
+        *,
+        only_expired: bool,
+    ) -> bool:
+        now = utcnow()
+        dialect = conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
+        params = {
+            "key": key,
+            "value": value,
+            "expires_at": now + timedelta(seconds=ttl),
+            "created_at": now,
+            "now": now,
+        }
+        # RETURNING, not rowcount (psycopg reports -1 for an upsert): a row back means stored.
+        return conn.execute(_upsert_statement(dialect, only_expired), params).first() is not None
+
+    def _purge(self, conn: Connection | Session) -> None:
+        if _purge_due():
+            conn.execute(delete(LaunchState).where(LaunchState.expires_at <= utcnow()))
 
     def put(self, key: str, value: dict[str, Any], ttl: int) -> None:
-        now = utcnow()
-        with self.engine.begin() as conn:
-            # Purging dead rows here keeps the table small without a separate job.
-            conn.execute(delete(LaunchState).where(LaunchState.expires_at <= now))
-            conn.execute(delete(LaunchState).where(LaunchState.key == key))
-            conn.execute(
-                insert(LaunchState).values(
-                    key=key, value=value, expires_at=now + timedelta(seconds=ttl), created_at=now
-                )
-            )
+        with self._conn() as conn:
+            self._purge(conn)
+            self._upsert(conn, key, value, ttl, only_expired=False)
 
     def get(self, key: str) -> dict[str, Any] | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(LaunchState.value).where(
-                    LaunchState.key == key, LaunchState.expires_at > utcnow()
-                )
-            ).first()
+        query = select(LaunchState.value).where(
+            LaunchState.key == key, LaunchState.expires_at > utcnow()
+        )
+        if isinstance(self.bind, Session):
+            row = self.bind.execute(query).first()
+        else:
+            with self.bind.connect() as conn:
+                row = conn.execute(query).first()
         return dict(row[0]) if row else None
 
     def claim(self, key: str, value: dict[str, Any], ttl: int) -> bool:
-        now = utcnow()
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(
-                    delete(LaunchState).where(LaunchState.key == key, LaunchState.expires_at <= now)
-                )
-                conn.execute(
-                    insert(LaunchState).values(
-                        key=key,
-                        value=value,
-                        expires_at=now + timedelta(seconds=ttl),
-                        created_at=now,
-                    )
-                )
-        except IntegrityError:
-            return False
-        return True
+        with self._conn() as conn:
+            return self._upsert(conn, key, value, ttl, only_expired=True)
 
     def delete(self, key: str) -> None:
-        with self.engine.begin() as conn:
+        with self._conn() as conn:
             conn.execute(delete(LaunchState).where(LaunchState.key == key))
 
 
@@ -124,11 +193,12 @@ def _redis_client(url: str, timeout: float) -> redis.Redis:
     return redis.Redis.from_url(url, socket_timeout=timeout, socket_connect_timeout=timeout)
 
 
-def make_store(settings: Settings, engine: Engine) -> LaunchStore:
-    """Redis if ``settings.redis_url`` is set, else the database behind ``engine``."""
+def make_store(settings: Settings, bind: Engine | Session) -> LaunchStore:
+    """Redis if ``settings.redis_url`` is set, else the database behind ``bind`` (a request's
+    session, to join its transaction, or an engine, for calls committed on their own)."""
     if settings.redis_url:
         return RedisStore(_redis_client(settings.redis_url, settings.http_timeout_seconds))
-    return DatabaseStore(engine)
+    return DatabaseStore(bind)
 
 
 @dataclass(frozen=True)
@@ -186,3 +256,25 @@ def consume_nonce(store: LaunchStore, nonce: str, ttl: int) -> bool:
 def nonce_used(store: LaunchStore, nonce: str) -> bool:
     """Whether ``nonce`` was consumed already (checked early, to name a replay as such)."""
     return store.get(f"nonce:{nonce}") is not None
+
+
+#: A launched page's id: the launch token it stands for, so that the URL a launch redirects to
+#: (and reloads, Back and a second tab use) carries an opaque, revocable id instead of the
+#: long-lived token itself (tokens in URLs end up in logs, history and Referer headers).
+PAGE_PREFIX = "page:"
+
+
+def put_page(store: LaunchStore, token: str, ttl: int) -> str:
+    """A new page id for ``token``, kept ``ttl`` seconds (the token's own lifetime)."""
+    page_id = secrets.token_urlsafe(18)
+    store.put(PAGE_PREFIX + page_id, {"lt": token}, ttl)
+    return page_id
+
+
+def find_page(store: LaunchStore, page_id: str) -> str | None:
+    """The launch token behind ``page_id``, if the id is ours and still alive."""
+    if not (16 <= len(page_id) <= 64) or not page_id.replace("-", "").replace("_", "").isalnum():
+        return None
+    data = store.get(PAGE_PREFIX + page_id)
+    token = data.get("lt") if data else None
+    return token if isinstance(token, str) else None

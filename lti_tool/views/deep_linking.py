@@ -3,9 +3,11 @@ places the activity and posts the signed response back to the platform."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 
 from flask import Blueprint, render_template, request
+from sqlalchemy.orm import Session
 
 from activities import placements
 from activities.db import utcnow
@@ -15,17 +17,47 @@ from lti_tool.errors import UserFacingError
 from lti_tool.lti import deep_linking
 from lti_tool.lti.claims import DEEP_LINKING_REQUEST, PLACEMENT_PARAM
 from lti_tool.lti.context import LaunchContext
+from lti_tool.lti.launch_state import make_store
 from lti_tool.views.picker_form import PickerForm
 
 bp = Blueprint("deep_linking", __name__)
 
 
-def picker(launch: LaunchContext, token: str) -> str:
-    """The page a deep-linking launch lands on."""
+def _claim_submit(session: Session, launch: LaunchContext) -> None:
+    """One placement per deep-linking launch: the picker submitted again (Back, then submit;
+    a double click; two tabs) is refused. Claimed in the shared launch store, so every worker
+    sees it: in the database it commits with the placement (a failed submit leaves no claim),
+    in Redis it is immediate."""
+    if not launch.launch_id:  # every token a launch issues has one
+        return
+    settings = current_settings()
+    claimed = make_store(settings, session).claim(
+        f"deep-linking-submit:{launch.launch_id}",
+        {"at": time.time()},
+        settings.launch_token_ttl_seconds,
+    )
+    if not claimed:
+        raise UserFacingError(
+            "This activity was already added to the course from this page, so it was not "
+            "added a second time. To add another activity, start again from your LMS's "
+            "“add external tool” (Deep Linking) page.",
+            status=409,
+            title="This activity was already added",
+            code="deep_linking_resubmitted",
+        )
+
+
+def check_staff(launch: LaunchContext) -> None:
+    """Only staff may place activities (checked at the launch and on its page)."""
     if not launch.is_staff:
         raise UserFacingError(
             "Only instructors of this course can add activities.", status=403, code="not_staff"
         )
+
+
+def picker(launch: LaunchContext, token: str) -> str:
+    """The page a deep-linking launch lands on."""
+    check_staff(launch)
     return render_template(
         "deep_linking/picker.html", launch=launch, launch_token=token, pending=_pending(launch)
     )
@@ -85,6 +117,7 @@ def create_placement(launch: LaunchContext, launch_token: str) -> tuple[str, int
             status=403,
             code="anonymous_staff",
         )
+    _claim_submit(session, launch)
     placement = placements.create(
         session,
         person,

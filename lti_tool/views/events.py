@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
+from activities.errors import NotFound
 from activities.recording import PAGE_EVENTS, PageEvent, record_page_event
 from lti_tool.auth import launch_required
 from lti_tool.db import current_settings, get_session
@@ -36,6 +37,10 @@ def post_event(launch: LaunchContext, launch_token: str) -> Response:
             code="event_unknown",
         )
     placement = launch_placement(launch)
+    if placement is None:  # a link not set up yet shows no activity page to report on
+        raise NotFound(
+            "This link does not lead to a Peerloop activity yet.", code="placement_not_found"
+        )
     key = request.form.get("placement", "").strip()
     if key and key != placement.key:
         # The token is for one placement: it cannot report views of another.

@@ -22,10 +22,11 @@ from flask import (
     redirect,
     render_template,
     request,
+    url_for,
 )
 from werkzeug.wrappers import Response as BaseResponse
 
-from lti_tool.auth import issue_token
+from lti_tool.auth import issue_token, launch_required
 from lti_tool.db import current_settings, get_session
 from lti_tool.features.activity import controllers as activity
 from lti_tool.logs import log_event
@@ -50,6 +51,7 @@ from lti_tool.lti.launch_state import (
     find_login,
     make_store,
     nonce_used,
+    put_page,
 )
 from lti_tool.lti.oidc import authentication_request_url
 from lti_tool.views import deep_linking
@@ -75,7 +77,8 @@ LOGIN_PARAMS = (
 
 
 def _store() -> LaunchStore:
-    return make_store(current_settings(), current_app.extensions["peerloop.engine"])
+    # Bound to the request's session: the store's writes join the request's one commit.
+    return make_store(current_settings(), get_session())
 
 
 #: Hosts browsers treat as secure contexts even over http, so they accept Secure cookies.
@@ -164,6 +167,7 @@ def login() -> BaseResponse:
     else:
         response = redirect(auth_url, code=302)
     _set_state_cookies(response, state.state, ttl)
+    get_session().commit()  # the login's one commit: its state
     return response
 
 
@@ -215,8 +219,6 @@ def _login_for(state: str, store: LaunchStore) -> LoginState:
             "again from your LMS.",
             code="state_mismatch",
         )
-    if nonce_used(store, login.nonce):
-        raise_replay()
     return login
 
 
@@ -232,7 +234,7 @@ def _platform_error() -> None:
 
 
 @bp.post("/launch")
-def launch() -> Response:
+def launch() -> BaseResponse:
     """The platform's form POST with the id_token."""
     _platform_error()
     store = _store()
@@ -245,6 +247,10 @@ def launch() -> Response:
             code="id_token_missing",
         )
     if not _has_state_cookie(state):
+        # The launch deletes its state cookie: a re-posted id_token (a reload of the POST)
+        # comes without it, and must hear that it was used, not that cookies are blocked.
+        if nonce_used(store, login.nonce):
+            raise_replay()
         if login.storage_target:
             # The cookie was blocked; the platform's storage holds the state instead.
             return make_response(
@@ -262,7 +268,7 @@ def launch() -> Response:
 
 
 @bp.post("/launch/verify")
-def verify() -> Response:
+def verify() -> BaseResponse:
     """The launch again, with the state and nonce read back from platform storage."""
     expected = _origin(current_settings().base_url)
     if request.headers.get("Origin") != expected:
@@ -317,9 +323,21 @@ def landing_page(context: LaunchContext, token: str) -> str:
     return activity.launch_page(context, token)
 
 
-def _complete(store: LaunchStore, login: LoginState, id_token: str) -> Response:
+def _arrive(context: LaunchContext) -> None:
+    """What a launch changes, once per launch (a reload of its page changes nothing)."""
+    if context.message_type == DEEP_LINKING_REQUEST:
+        deep_linking.check_staff(context)
+    else:
+        activity.arrive(context)
+
+
+def _complete(store: LaunchStore, login: LoginState, id_token: str) -> BaseResponse:
     session = get_session()
-    validated = validate_launch(session, store, current_settings(), id_token, login)
+    settings = current_settings()
+    # Key sets and their refetch limit in a store of their own transactions: a refused
+    # launch (rolled back) must still count towards the limit.
+    key_store = make_store(settings, current_app.extensions["peerloop.engine"])
+    validated = validate_launch(session, store, settings, id_token, login, key_store=key_store)
     context = build_context(validated)
     token = issue_token(context)
     log_event(
@@ -332,12 +350,25 @@ def _complete(store: LaunchStore, login: LoginState, id_token: str) -> Response:
         context_id=context.context_id,
         launch_id=context.launch_id,
     )
-    page = landing_page(context, token)
-    session.commit()  # the launch's one commit: a deployment recorded, the launch's statement
-    response = make_response(page)
+    _arrive(context)
+    page_id = put_page(store, token, settings.launch_token_ttl_seconds)
+    # The launch's one commit: the nonce, a deployment recorded, the launch's statement, the
+    # page id.
+    session.commit()
+    # Post/redirect/get: reloading the page, Back and a second tab open this URL, not the
+    # id_token's POST again (whose nonce is spent). The page id rides in the URL because the
+    # frame's cookies may be blocked; it stands for the token (see launch_state.put_page).
+    response = redirect(url_for("launch.launched", page=page_id), 303)
     for name in (STATE_COOKIE, LEGACY_STATE_COOKIE):
         response.delete_cookie(name + login.state, path=COOKIE_PATH)
     return response
+
+
+@bp.get("/launched")
+@launch_required
+def launched(launch: LaunchContext, launch_token: str) -> str:
+    """The page a launch redirected to: any number of reloads for the token's lifetime."""
+    return landing_page(launch, launch_token)
 
 
 __all__ = ["bp"]

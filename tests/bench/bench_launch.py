@@ -1,30 +1,34 @@
-"""Launch benchmark: prints figures, asserts nothing (run: python -m tests.bench.bench_launch).
+"""Launch benchmark: Peerloop beside a bare pylti1p3 tool (run: python -m tests.bench.bench_launch).
 
 For each database (a SQLite file; the local PostgreSQL) × launch store (the database's
 ``lti_launch_state`` table; Redis db 15 at redis://127.0.0.1:6379/15):
 
-1. Round trip: the median and 95th percentile of one learner's login → launch through the
-   Flask test client, as an LMS drives it: GET ``/lti/login`` (state and nonce stored, state
-   cookie set), then POST ``/lti/launch`` with an RS256 id_token of a resource-link launch of an
-   existing placement. The launch is validated (key from the cached JWKS, nonce claimed, launch
-   saved), the real placement page renders, and ``launched`` is committed to the outbox (an
-   enabled LRS destination that is never contacted: no worker runs). Timed: the two requests.
-   Not timed: the platform's RSA signing of the id_token between them (the LMS's cost). The
-   first launches are a warm-up (JWKS fetch, template compilation) and are not counted.
+1. Side by side: the same platform keys drive login → signed id_token → launch through Flask's
+   test client, into Peerloop and into a bare pylti1p3 Flask tool that only validates the
+   launch (``tests/bench/bare_tool.py``), in alternating rounds, so both see the same machine.
+   Only the tools' own time is counted: the platform's RSA signing between login and launch is
+   the LMS's work and is not timed.
+
+   Counted for Peerloop (post/redirect/get): GET ``/lti/login`` (state stored, cookie set),
+   POST ``/lti/launch`` (validated, nonce claimed, ``launched`` queued in the outbox, page id
+   stored; answered 303), and the GET of the page it redirects to (a learner's real placement
+   page, rendered). Counted for the bare tool: its GET login and POST launch (it renders
+   nothing). The ratio is Peerloop's launches/s over the bare tool's; the goal is ≥ 0.7. SQL
+   statements and commits (SQLAlchemy engine events) are counted per request, per launch.
 
 2. Recording: ``activities.recording.record_launch`` for that placement, alone (in an open
    transaction, as the launch view calls it) and with its commit. Independent of the launch
    store, so measured once per database.
 
-No targets are set for launches: the figures are printed plainly. Each combination starts on
-an empty database (and an empty Redis db 15); the PostgreSQL database is dropped and Redis db
-15 flushed at the end (nothing else uses db 15). The defaults are the full run (about 15 s
-on a quiet 2-core machine); --quick is a small run (seconds) that proves the benchmark works,
-not a figure to quote.
+Each combination starts on an empty database (and an empty Redis db 15); the PostgreSQL
+database is dropped and Redis db 15 flushed at the end (nothing else uses db 15). The first
+launches of each tool are a warm-up (JWKS fetch, template compilation) and are not counted.
+The defaults are the full run (about a minute on a quiet 2-core machine); --quick is a small
+run (seconds) that proves the benchmark works, not a figure to quote.
 
 Examples:
   python -m tests.bench.bench_launch --quick
-  python -m tests.bench.bench_launch --launches 500 --records 2000
+  python -m tests.bench.bench_launch --launches 600 --rounds 6 --records 2000
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ from pathlib import Path
 
 import redis
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from activities.db import utcnow
@@ -52,6 +57,7 @@ from lti_tool import create_app
 from lti_tool.config import Settings
 from lti_tool.lti.context import LaunchContext
 from lti_tool.models import Platform
+from tests.bench.bare_tool import create_bare_tool
 from tests.support.databases import PostgresDatabase, SqliteTemplate
 from tests.support.platform_signer import JwksHost, PlatformSigner, SigningKey
 from tests.support.settings import make_settings
@@ -60,6 +66,32 @@ REDIS_URL = "redis://127.0.0.1:6379/15"
 #: An enabled LRS destination, so launches queue their statement; nothing delivers it.
 UNUSED_LRS = "http://127.0.0.1:9/xAPI/"
 PROMPT = "How would you apply this in your next client meeting?"
+#: The goal set for Peerloop's launch rate, as a share of the bare tool's.
+TARGET_RATIO = 0.7
+REQUESTS = ("login", "launch", "page")
+
+
+class SqlCounter:
+    """SQL statements and commits on an engine, per request name."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.current = ""
+        self.statements = dict.fromkeys(REQUESTS, 0)
+        self.commits = dict.fromkeys(REQUESTS, 0)
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "commit", self._commit)
+
+    def _statement(self, *_args: object) -> None:
+        if self.current:
+            self.statements[self.current] += 1
+
+    def _commit(self, *_args: object) -> None:
+        if self.current:
+            self.commits[self.current] += 1
+
+    def reset(self) -> None:
+        self.statements = dict.fromkeys(REQUESTS, 0)
+        self.commits = dict.fromkeys(REQUESTS, 0)
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -98,33 +130,105 @@ def queued(app: Flask) -> int:
         return int(session.scalar(select(func.count()).select_from(JournalEntry)) or 0)
 
 
-def round_trips(
-    app: Flask, signer: PlatformSigner, placement: Placement, count: int, warmup: int
-) -> tuple[list[float], list[float]]:
-    """Login and launch durations (seconds) of ``count`` launches after ``warmup`` ones."""
-    client = app.test_client()
+def peerloop_launches(
+    app: Flask,
+    signer: PlatformSigner,
+    placement: Placement,
+    count: int,
+    counter: SqlCounter | None = None,
+) -> list[float]:
+    """Durations (seconds) of ``count`` login → launch → page round trips into Peerloop."""
     custom = {"peerloop_placement": placement.key}
-    logins: list[float] = []
-    launches: list[float] = []
-    for i in range(warmup + count):
+    times: list[float] = []
+    for _ in range(count):
+        client = app.test_client()  # each launch a browser of its own, for both tools
+        if counter:
+            counter.current = "login"
         t0 = time.perf_counter()
         response, state, nonce = signer.login(client)
         t1 = time.perf_counter()
         if response.status_code != 302 or not state:
             raise RuntimeError(f"login failed ({response.status_code}): {response.text[:500]}")
         token = signer.sign(signer.claims(nonce, lti_custom=custom))  # the LMS's work
+        if counter:
+            counter.current = "launch"
+        t2 = time.perf_counter()
+        response = client.post("/lti/launch", data={"id_token": token, "state": state})
+        if counter:
+            counter.current = "page"
+        page = client.get(response.headers.get("Location", "/no-redirect"))
+        t3 = time.perf_counter()
+        if counter:
+            counter.current = ""
+        if response.status_code != 303 or page.status_code != 200 or PROMPT not in page.text:
+            raise RuntimeError(f"launch failed ({response.status_code}): {page.text[:500]}")
+        times.append((t1 - t0) + (t3 - t2))
+    return times
+
+
+def bare_launches(bare: Flask, signer: PlatformSigner, count: int) -> list[float]:
+    """Durations (seconds) of ``count`` login → launch round trips into the bare tool."""
+    times: list[float] = []
+    for _ in range(count):
+        # A browser of its own: pylti1p3 keeps each launch's data in the session cookie, which
+        # would otherwise grow with every launch of one client (past what browsers keep).
+        client = bare.test_client()
+        t0 = time.perf_counter()
+        response, state, nonce = signer.login(client)
+        t1 = time.perf_counter()
+        if response.status_code != 302 or not state:
+            raise RuntimeError(f"bare login failed ({response.status_code}): {response.text}")
+        token = signer.sign(signer.claims(nonce))
         t2 = time.perf_counter()
         response = client.post("/lti/launch", data={"id_token": token, "state": state})
         t3 = time.perf_counter()
-        if response.status_code != 200 or PROMPT not in response.text:
-            raise RuntimeError(f"launch failed ({response.status_code}): {response.text[:500]}")
-        if i >= warmup:
-            logins.append(t1 - t0)
-            launches.append(t3 - t2)
-    expected = warmup + count
+        if response.status_code != 200 or not response.text.startswith("ok "):
+            raise RuntimeError(f"bare launch failed ({response.status_code}): {response.text}")
+        times.append((t1 - t0) + (t3 - t2))
+    return times
+
+
+def side_by_side(
+    app: Flask,
+    bare: Flask,
+    signer: PlatformSigner,
+    placement: Placement,
+    args: argparse.Namespace,
+) -> tuple[list[float], list[float], SqlCounter]:
+    """Warm both up, then alternate rounds; the SQL of the timed Peerloop launches counted."""
+    peerloop_launches(app, signer, placement, args.warmup)
+    bare_launches(bare, signer, args.warmup)
+    counter = SqlCounter(app.extensions["peerloop.engine"])
+    ours: list[float] = []
+    theirs: list[float] = []
+    per_round = max(args.launches // args.rounds, 1)
+    for _ in range(args.rounds):
+        theirs += bare_launches(bare, signer, per_round)
+        ours += peerloop_launches(app, signer, placement, per_round, counter)
+    expected = args.warmup + len(ours)
     if queued(app) != expected:
-        print(f"  warning: {queued(app)} statements in the journal, expected {expected}")
-    return logins, launches
+        raise RuntimeError(f"{queued(app)} statements in the journal, expected {expected}")
+    return ours, theirs, counter
+
+
+def rates(ours: list[float], theirs: list[float], counter: SqlCounter) -> list[str]:
+    ours_rate, theirs_rate = len(ours) / sum(ours), len(theirs) / sum(theirs)
+    ratio = ours_rate / theirs_rate
+    verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
+    n = len(ours)
+    per = ", ".join(
+        f"{name} {counter.statements[name] / n:.1f}/{counter.commits[name] / n:.1f}"
+        for name in REQUESTS
+    )
+    total_sql = sum(counter.statements.values()) / n
+    total_commits = sum(counter.commits.values()) / n
+    return [
+        f"bare pylti1p3 {theirs_rate:7.1f} launches/s ({report('', theirs).strip()})",
+        f"Peerloop      {ours_rate:7.1f} launches/s ({report('', ours).strip()})",
+        f"ratio {ratio:.2f} (goal ≥ {TARGET_RATIO}: {verdict})",
+        f"Peerloop SQL per launch: {total_sql:.1f} statements, {total_commits:.1f} commits "
+        f"(statements/commits by request: {per})",
+    ]
 
 
 def record_costs(
@@ -189,17 +293,18 @@ def main() -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     size = parser.add_argument
-    size("--launches", type=int, default=200, help="timed launches per combination (%(default)s)")
+    size("--launches", type=int, default=300, help="timed launches per tool (%(default)s)")
+    size("--rounds", type=int, default=6, help="alternating rounds (%(default)s)")
     size("--warmup", type=int, default=10, help="untimed launches first (%(default)s)")
     size("--records", type=int, default=1000, help="record_launch calls per database (%(default)s)")
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a small run: --launches 20 --warmup 3 --records 100",
+        help="a small run: --launches 20 --rounds 2 --warmup 3 --records 100",
     )
     args = parser.parse_args()
     if args.quick:
-        args.launches, args.warmup, args.records = 20, 3, 100
+        args.launches, args.rounds, args.warmup, args.records = 20, 2, 3, 100
     if args.launches < 2 or args.records < 2:
         parser.error("--launches and --records must be at least 2")
 
@@ -207,9 +312,9 @@ def main() -> None:
     key = SigningKey.generate("bench-platform-key")
     workdir = Path(tempfile.mkdtemp(prefix="bench-launch-"))
     print(
-        f"login → launch round trip ({args.launches} launches after {args.warmup} warm-up, "
-        "Flask test client, platform signing not timed); record_launch "
-        f"({args.records} calls per database)"
+        f"login → launch (→ page) round trips, {args.launches} per tool in {args.rounds} "
+        f"alternating rounds after {args.warmup} warm-up, Flask test client, platform signing "
+        f"not timed; record_launch ({args.records} calls per database)"
     )
     template = SqliteTemplate(workdir)
     postgres = PostgresDatabase()
@@ -235,14 +340,11 @@ def main() -> None:
                     try:
                         with signer.serving(host):
                             placement = arrange(app, signer)
-                            logins, launches = round_trips(
-                                app, signer, placement, args.launches, args.warmup
-                            )
-                            trips = [a + b for a, b in zip(logins, launches, strict=True)]
+                            bare = create_bare_tool(signer, settings.base_url)
+                            ours, theirs, counter = side_by_side(app, bare, signer, placement, args)
                             print(f"{db_name}, launch store {store_name}:")
-                            print("  " + report("round trip   ", trips))
-                            print("    " + report("login      ", logins))
-                            print("    " + report("launch     ", launches))
+                            for line in rates(ours, theirs, counter):
+                                print("  " + line)
                             if store_name == "database":  # the store plays no part in it
                                 inside, total = record_costs(app, settings, placement, args.records)
                                 print(f"{db_name}, record_launch (either store):")

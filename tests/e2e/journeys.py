@@ -102,10 +102,11 @@ def place_activity(page: Page, sandbox: Sandbox, tmp_path: Path) -> None:
     # Graded, so the staff page offers its test score (off, nothing goes to the gradebook).
     frame.get_by_label("Grade participation in the LMS gradebook").check()
     frame.get_by_role("button", name="Add to the course").click()
-    # The tool posts the deep-linking response back to the LMS, inside the frame.
-    expect(frame.get_by_role("status")).to_contain_text(TITLE)
-    frame.get_by_role("link", name="Back to the course").click()
+    # The tool posts the deep-linking response back to the LMS, inside the frame; the LMS
+    # then takes its whole page (not the frame) back to the course.
     expect(page.get_by_role("status")).to_have_text("Activity added to the course.")
+    assert page.url.startswith(f"{sandbox.url}/course/{INSTRUCTOR.user_id}?added=1")
+    expect(page.locator("#tool-frame")).to_have_count(0)
     expect(page.get_by_role("link", name=f"Open {TITLE}")).to_be_visible()
 
 

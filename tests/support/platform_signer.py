@@ -239,9 +239,18 @@ class PlatformSigner:
             client.delete_cookie(name + state, path="/lti/")
 
     def launch(
-        self, client: FlaskClient, *, token: str | None = None, **overrides: Any
+        self,
+        client: FlaskClient,
+        *,
+        token: str | None = None,
+        follow: bool = True,
+        **overrides: Any,
     ) -> TestResponse:
-        """Log in, then POST a launch whose claims take ``overrides`` (or exactly ``token``)."""
+        """Log in, then POST a launch whose claims take ``overrides`` (or exactly ``token``).
+        A launch that succeeds redirects to its page: followed, unless ``follow`` is False
+        (the POST's own answer is then in ``history[0]`` of a followed response)."""
         _, state, nonce = self.login(client)
         token = token or self.sign(self.claims(nonce, **overrides))
-        return client.post("/lti/launch", data={"id_token": token, "state": state})
+        return client.post(
+            "/lti/launch", data={"id_token": token, "state": state}, follow_redirects=follow
+        )

@@ -8,6 +8,7 @@ from lti_tool.features.activity import controllers
 
 bp = Blueprint("activity", __name__, template_folder="templates")
 bp.add_url_rule("/placements/<key>", view_func=controllers.show, methods=["GET"])
+bp.add_url_rule("/activity/setup", view_func=controllers.set_up, methods=["POST"])
 bp.add_url_rule(
     "/placements/<key>/test-score", view_func=controllers.send_test_score, methods=["POST"]
 )

@@ -7,17 +7,20 @@ from sqlalchemy import select
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from activities import placements
+from activities.errors import NotFound
 from activities.placements import Placement
 from lti_tool.auth import launch_required, staff_required
 from lti_tool.db import current_settings, get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.features.activity.forms import TestScoreForm
 from lti_tool.lti.ags import sync_score
-from lti_tool.lti.claims import PLACEMENT_PARAM
+from lti_tool.lti.claims import PLACEMENT_PARAM, RESOURCE_LINK_REQUEST
 from lti_tool.lti.context import LaunchContext
+from lti_tool.lti.launch_state import find_page, make_store, put_page
 from lti_tool.lti.nrps import Member
 from lti_tool.models import GradeSync, Platform
 from lti_tool.roster import course_roster
+from lti_tool.views.picker_form import PickerForm
 
 NOTICES = {
     "sent": "Score sent to the LMS.",
@@ -25,38 +28,63 @@ NOTICES = {
 }
 
 
-def launch_placement(launch: LaunchContext) -> Placement:
-    """The placement the token's launch opened: its platform, course and resource link (reads
-    only; 404 when there is none). Everything a later request does is checked against it."""
-    return placements.find(
-        get_session(),
-        launch.platform_id,
-        key=_launch_key(launch),
-        context_id=launch.context_id,
-        resource_link_id=launch.resource_link_id,
-    )
-
-
 def _launch_key(launch: LaunchContext) -> str | None:
     return str(launch.custom.get(PLACEMENT_PARAM) or "") or None
 
 
-def launch_page(launch: LaunchContext, token: str) -> str:
-    """The page of a resource-link launch: the placement it opens (a copy of it when the key
-    comes from another course or link), with its ``launched`` recorded and its resource link
-    remembered (flushed; the launch view commits once)."""
+def launch_placement(launch: LaunchContext) -> Placement | None:
+    """The placement the token's launch opened: its platform, course and resource link (reads
+    only). None for a link nobody set up yet (added as an external tool without the picker:
+    no key of ours, no placement for its resource link); a key naming nothing is a 404.
+    Everything a later request does is checked against it."""
+    key = _launch_key(launch)
+    try:
+        return placements.find(
+            get_session(),
+            launch.platform_id,
+            key=key,
+            context_id=launch.context_id,
+            resource_link_id=launch.resource_link_id,
+        )
+    except NotFound:
+        if key is not None or not launch.resource_link_id:
+            raise
+        return None
+
+
+def arrive(launch: LaunchContext) -> None:
+    """At the launch POST: the placement it opens (a copy of it when the key comes from
+    another course or link) gets its ``launched`` recorded and its resource link remembered
+    (flushed; the launch view commits once). Once per launch, never on a reload of its page;
+    nothing for a link not set up yet."""
     session = get_session()
-    placement = placements.for_launch(
-        session,
-        launch.platform_id,
-        key=_launch_key(launch),
-        context_id=launch.context_id,
-        resource_link_id=launch.resource_link_id,
-        deployment_id=launch.deployment_id,
-    )
-    # Before this request's own writes: the roster keeps its own unit of work.
-    roster = course_roster(launch) if launch.is_staff else ([], None)
+    try:
+        placement = placements.for_launch(
+            session,
+            launch.platform_id,
+            key=_launch_key(launch),
+            context_id=launch.context_id,
+            resource_link_id=launch.resource_link_id,
+            deployment_id=launch.deployment_id,
+        )
+    except NotFound:
+        if _launch_key(launch) is not None or not launch.resource_link_id:
+            raise
+        return
     placements.launched(session, launch.participant, placement, launch.visit(current_settings()))
+
+
+def launch_page(launch: LaunchContext, token: str) -> str:
+    """The page a resource-link launch redirected to: the placement it opens, or for a link
+    not set up yet the picker (staff) or a word that it is coming (learners)."""
+    placement = launch_placement(launch)
+    if placement is None:
+        if launch.is_staff:
+            return render_template(
+                "deep_linking/picker.html", launch=launch, launch_token=token, setup=True
+            )
+        return render_template("activity/not_set_up.html", launch=launch)
+    roster = course_roster(launch) if launch.is_staff else ([], None)
     return _page(launch, token, placement, roster)
 
 
@@ -64,7 +92,7 @@ def tokens_placement(launch: LaunchContext, key: str) -> Placement:
     """The placement ``key`` names, if it is the one the launch token was issued for (same
     platform, course and link): a token of one activity never opens or grades another."""
     placement = launch_placement(launch)
-    if placement.key != key:
+    if placement is None or placement.key != key:
         raise UserFacingError(
             "This page belongs to another activity than the one your LMS opened. Open the "
             "activity from your course.",
@@ -72,6 +100,52 @@ def tokens_placement(launch: LaunchContext, key: str) -> Placement:
             code="placement_token_mismatch",
         )
     return placement
+
+
+@staff_required
+def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str, int]:
+    """Set up, in place, a link of the course that leads to no activity yet: the placement is
+    tied to its resource link id (no Deep Linking response: the link exists already)."""
+    if launch.message_type != RESOURCE_LINK_REQUEST or not launch.resource_link_id:
+        raise UserFacingError(
+            "Only a link of the course can be set up here; open it from the course.",
+            code="not_resource_link",
+        )
+    session = get_session()
+    existing = launch_placement(launch)
+    if existing is None:
+        form = PickerForm.parse(request.form)
+        if form.errors:
+            html = render_template(
+                "deep_linking/picker.html",
+                launch=launch,
+                launch_token=launch_token,
+                setup=True,
+                errors=form.errors,
+                title=form.title,
+                prompt=form.prompt,
+            )
+            return html, 400
+        person = launch.participant
+        if person is None:
+            raise UserFacingError(
+                "The LMS did not say who you are, so the activity cannot be set up.",
+                status=403,
+                code="anonymous_staff",
+            )
+        existing = placements.create(
+            session,
+            person,
+            launch.visit(current_settings()),
+            deployment_id=launch.deployment_id,
+            title=form.title,
+            prompt=form.prompt,
+            resource_link_id=launch.resource_link_id,
+        )
+    # A second submit (Back, or two tabs) finds the placement the first one made.
+    page_id = _page_id_for(launch_token)
+    session.commit()
+    return redirect(url_for(".show", key=existing.key, page=page_id), 303)
 
 
 @launch_required
@@ -112,9 +186,10 @@ def send_test_score(key: str, launch: LaunchContext, launch_token: str) -> BaseR
         score_maximum=form.maximum,
         timeout=current_settings().http_timeout_seconds,
     )
+    page_id = _page_id_for(launch_token)
     session.commit()
-    # Post/redirect/get; the launch token rides in the query of this in-frame link.
-    return redirect(url_for(".show", key=placement.key, lt=launch_token, sync=row.status), 303)
+    # Post/redirect/get; a page id (never the token) rides in the query of this in-frame link.
+    return redirect(url_for(".show", key=placement.key, page=page_id, sync=row.status), 303)
 
 
 def can_grade(launch: LaunchContext, placement: Placement) -> bool:
@@ -126,6 +201,15 @@ def can_grade(launch: LaunchContext, placement: Placement) -> bool:
 
 def score_maximum(placement: Placement) -> float:
     return placement.score_maximum or TestScoreForm.default_maximum
+
+
+def _page_id_for(token: str) -> str:
+    """The page id the form came from when it stands for this token, else a new one."""
+    store = make_store(current_settings(), get_session())
+    page_id = request.form.get("page", "")
+    if page_id and find_page(store, page_id) == token:
+        return page_id
+    return put_page(store, token, current_settings().launch_token_ttl_seconds)
 
 
 def _page(

@@ -76,7 +76,10 @@ def test_verify_with_state_from_storage_completes_the_launch(
         "/lti/launch/verify",
         data={"id_token": token, "state": state, "storage_state": state, "storage_nonce": nonce},
         headers={"Origin": ORIGIN},
+        follow_redirects=True,
     )
+    # The redirect's target identifies the launch by its URL alone: no cookie came along.
+    assert response.history[0].status_code == 303
     assert response.status_code == 200, response.get_data(as_text=True)
     assert landing.contexts[0].sub == "user-42"
 

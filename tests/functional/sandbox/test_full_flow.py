@@ -106,6 +106,8 @@ def test_login_launch_deep_linking_score_and_roster(
     scored = submit(instructor, staff_page, "test-score", user_id=LEARNER.user_id, score="7.5")
     assert scored.status_code == 200, scored.text
     assert "Score sent to the LMS." in Forms(scored.text).text
+    # The redirect after the score names the page by its id, never by the launch token.
+    assert "page=" in scored.url and "lt=" not in scored.url
     [score] = sandbox.store.scores()
     assert (score["user_id"], score["score_given"], score["score_maximum"]) == (
         LEARNER.user_id,

@@ -4,6 +4,7 @@ expire, and a nonce is consumed exactly once even when workers race for it."""
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,7 +15,7 @@ import redis
 from sqlalchemy import update
 
 from activities.db import utcnow
-from lti_tool.db import make_engine
+from lti_tool.db import make_engine, make_session_factory
 from lti_tool.lti.launch_state import (
     DatabaseStore,
     LaunchStore,
@@ -23,6 +24,7 @@ from lti_tool.lti.launch_state import (
     consume_nonce,
     find_login,
     nonce_used,
+    purge_soon,
 )
 from lti_tool.models import LaunchState
 from tests.support.databases import PostgresDatabase, SqliteTemplate
@@ -134,9 +136,39 @@ def test_expired_database_records_are_gone_and_reusable(database_url: str) -> No
             conn.execute(update(LaunchState).values(expires_at=utcnow() - timedelta(seconds=1)))
         assert find_login(store, login.state) is None
         assert not nonce_used(store, login.nonce)
+        purge_soon()
         store.put("other", {"x": 1}, 60)
         with engine.connect() as conn:
             keys = {row[0] for row in conn.execute(LaunchState.__table__.select())}
         assert keys == {"other"}
     finally:
+        engine.dispose()
+
+
+def test_a_nonce_claimed_in_a_requests_transaction_is_still_claimed_once(
+    database_url: str,
+) -> None:
+    """Bound to a request's session, the claim commits with the request: a second worker
+    presenting the same id_token meanwhile waits for that commit, then is refused."""
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    first = sessions()
+    results: list[bool] = []
+
+    def second_worker() -> None:
+        with sessions() as session:
+            results.append(consume_nonce(DatabaseStore(session), "n-open", 600))
+            session.commit()
+
+    try:
+        assert consume_nonce(DatabaseStore(first), "n-open", 600) is True
+        thread = threading.Thread(target=second_worker)
+        thread.start()
+        time.sleep(0.5)
+        assert results == []  # waiting on the first transaction, not deciding without it
+        first.commit()
+        thread.join(10)
+        assert results == [False]
+    finally:
+        first.close()
         engine.dispose()
