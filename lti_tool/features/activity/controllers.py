@@ -92,7 +92,9 @@ def tokens_placement(launch: LaunchContext, key: str) -> Placement:
     """The placement ``key`` names, if it is the one the launch token was issued for (same
     platform, course and link): a token of one activity never opens or grades another."""
     placement = launch_placement(launch)
-    if placement is None or placement.key != key:
+    if placement is None:  # the token's own link leads to no activity yet
+        raise NotFound(placements.NOT_FOUND, code="placement_not_found")
+    if placement.key != key:
         raise UserFacingError(
             "This page belongs to another activity than the one your LMS opened. Open the "
             "activity from your course.",
