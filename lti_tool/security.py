@@ -49,30 +49,32 @@ class _FrameAncestors:
         with self.lock:
             if self.value is not None and now < self.expires:
                 return self.value
-        value = self._load()
-        with self.lock:
-            self.value, self.expires = value, now + CSP_CACHE_SECONDS
+        value, readable = self._load()
+        if readable:  # a failed read is not kept: the platforms are back once the database is
+            with self.lock:
+                self.value, self.expires = value, now + CSP_CACHE_SECONDS
         return value
 
     def invalidate(self) -> None:
         with self.lock:
             self.value = None
 
-    def _load(self) -> str:
+    def _load(self) -> tuple[str, bool]:
+        """The sources, and whether the platforms could be read."""
         origins: list[str] = []
         try:
             with session_factory()() as session:
                 rows = session.execute(select(Platform.issuer, Platform.auth_login_url)).all()
         except SQLAlchemyError:
-            # No database, no list: the safe answer is that nobody else may frame us.
+            # No database, no list: fail closed, nobody else may frame us (never '*').
             logging.getLogger("peerloop").warning("frame-ancestors: platforms not readable")
-            rows = []
+            return "'self'", False
         for row in rows:
             for url in row:
                 origin = _origin(url or "")
                 if origin and origin not in origins:
                     origins.append(origin)
-        return " ".join(["'self'", *origins])
+        return " ".join(["'self'", *origins]), True
 
 
 def frame_ancestors(app: Flask) -> str:
