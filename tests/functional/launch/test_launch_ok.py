@@ -6,6 +6,7 @@ import json
 import time
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -154,6 +155,17 @@ def test_key_rotation_refetches_jwks_on_unknown_kid(
     assert response.status_code == 200, response.get_data(as_text=True)
     assert lms.jwks_requests == 2
     assert len(landing.contexts) == 3
+
+
+@pytest.mark.parametrize("aud", ["ours", "ours and another"])
+def test_azp_naming_our_client_id_is_accepted(
+    client: FlaskClient, lms: PlatformSigner, landing: Landing, aud: str
+) -> None:
+    """azp present and ours: accepted with one audience as with several."""
+    audience = lms.client_id if aud == "ours" else [lms.client_id, "another-tool"]
+    response = lms.launch(client, aud=audience, azp=lms.client_id)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert len(landing.contexts) == 1
 
 
 def test_launch_logs_one_structured_success_line(

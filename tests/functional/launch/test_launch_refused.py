@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Iterator
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
@@ -14,10 +16,16 @@ from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
 from lti_tool import create_app
+from lti_tool.config import Settings
+from lti_tool.lti.errors import LaunchStateError
+from lti_tool.lti.launch import validate_launch
+from lti_tool.lti.launch_state import DatabaseStore, LaunchStore, RedisStore, begin_login
 from lti_tool.models import Deployment
 from tests.conftest import make_settings
 from tests.functional.launch.conftest import Landing
 from tests.support.platform_signer import DROP, PlatformSigner, SigningKey
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
 
 
 def refused(response: TestResponse, status: int, *phrases: str) -> None:
@@ -28,6 +36,11 @@ def refused(response: TestResponse, status: int, *phrases: str) -> None:
         assert phrase in text, f"{phrase!r} not in the error page"
     assert 'role="alert"' in text
     assert "Traceback" not in text
+
+
+def refusal_codes(events: list[dict[str, object]]) -> list[object]:
+    """The ``code`` of each refusal the app logged: which rule refused."""
+    return [e["code"] for e in events if e["event"] == "request_refused"]
 
 
 def test_unknown_issuer_at_launch(client: FlaskClient, lms: PlatformSigner) -> None:
@@ -183,6 +196,58 @@ def test_nonce_replayed_with_a_fresh_login(
     )
 
 
+def test_nonce_replay_racing_past_the_early_check(
+    client: FlaskClient,
+    lms: PlatformSigner,
+    landing: Landing,
+    events: list[dict[str, object]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Nonce replayed by two posts of one id_token at the same moment: both pass the view's
+    early look-up (neither has consumed the nonce yet), so consuming it is what refuses one."""
+    monkeypatch.setattr("lti_tool.views.launch.nonce_used", lambda store, nonce: False)
+    _, state, nonce = lms.login(client)
+    token = lms.sign(lms.claims(nonce))
+    assert client.post("/lti/launch", data={"id_token": token, "state": state}).status_code == 200
+    client.set_cookie(f"lti_state_{state}", state, path="/lti/")
+    refused(
+        client.post("/lti/launch", data={"id_token": token, "state": state}),
+        401,
+        "This launch message was already used (its nonce was seen before)",
+    )
+    assert refusal_codes(events) == ["nonce_replayed"]
+    assert len(landing.contexts) == 1, "only the first launch reached the page"
+
+
+@pytest.fixture(params=["database", "redis"])
+def launch_store(request: pytest.FixtureRequest, app: Flask) -> Iterator[LaunchStore]:
+    """The app's database store, or Redis under a prefix of this test's own."""
+    if request.param == "database":
+        yield DatabaseStore(app.extensions["peerloop.engine"])
+        return
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    prefix = f"peerloop-test:{uuid.uuid4().hex}:"
+    yield RedisStore(client, prefix)
+    keys = list(client.scan_iter(prefix + "*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def test_validate_launch_consumes_the_nonce_exactly_once(
+    app: Flask, lms: PlatformSigner, db_session: Session, launch_store: LaunchStore
+) -> None:
+    """Nonce replayed to the validator itself (what two workers racing with one id_token
+    do, both past the view's early check): the second validation is refused, on each store."""
+    settings: Settings = app.config["PEERLOOP"]
+    login = begin_login(launch_store, 600, issuer=lms.issuer, client_id=lms.client_id)
+    token = lms.sign(lms.claims(login.nonce))
+    validate_launch(db_session, launch_store, settings, token, login)
+    with pytest.raises(LaunchStateError) as refused_again:
+        validate_launch(db_session, launch_store, settings, token, login)
+    assert refused_again.value.code == "nonce_replayed"
+
+
 def test_state_missing(client: FlaskClient, lms: PlatformSigner) -> None:
     """State missing: the launch POST has no state parameter."""
     _, _, nonce = lms.login(client)
@@ -240,6 +305,18 @@ def test_several_aud_with_wrong_azp(client: FlaskClient, lms: PlatformSigner) ->
         401,
         "its authorized party (azp) is &#39;another-tool&#39;",
     )
+
+
+def test_single_aud_with_foreign_azp(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
+    """One aud (ours) with a foreign azp: an azp that is present must be our client id."""
+    refused(
+        lms.launch(client, aud=lms.client_id, azp="another-tool"),
+        401,
+        f"addressed to {lms.client_id}, and its authorized party (azp) is &#39;another-tool&#39;",
+    )
+    assert refusal_codes(events) == ["wrong_azp"]
 
 
 def test_several_aud_with_missing_azp(client: FlaskClient, lms: PlatformSigner) -> None:
@@ -359,44 +436,67 @@ def test_platform_jwks_unreachable(client: FlaskClient, unreachable_lms: Platfor
 
 
 @pytest.mark.parametrize(
-    "form",
+    ("form", "status", "code"),
     [
-        {},
-        {"state": "\x00" * 20, "id_token": "a.b.c"},
-        {"state": "s" * 5000, "id_token": "x"},
-        {"id_token": "a.b.c"},
+        ({}, 401, "state_missing"),
+        ({"state": "\x00" * 20, "id_token": "a.b.c"}, 400, "nul_character"),
+        ({"state": "s" * 5000, "id_token": "x"}, 401, "state_mismatch"),
+        ({"id_token": "a.b.c"}, 401, "state_missing"),
     ],
 )
-def test_garbage_launch_posts_get_4xx(client: FlaskClient, form: dict[str, str]) -> None:
-    """No input makes a 500 or a stack trace."""
+def test_garbage_launch_posts_get_4xx(
+    client: FlaskClient,
+    form: dict[str, str],
+    status: int,
+    code: str,
+    events: list[dict[str, object]],
+) -> None:
+    """No input makes a 500 or a stack trace; each is refused by the rule named by ``code``."""
     response = client.post("/lti/launch", data=form)
-    assert 400 <= response.status_code < 500
+    assert response.status_code == status, response.get_data(as_text=True)
     assert b"Traceback" not in response.data
+    assert refusal_codes(events) == [code]
 
 
 @pytest.mark.parametrize(
-    "overrides",
+    ("overrides", "status", "code"),
     [
-        {"iss": "a\x00b"},
-        {"iss": ["https://lms.example.test"]},
-        {"aud": [1, 2]},
-        {"exp": "soon"},
-        {"iat": DROP},
-        {"exp": -(10**20)},
-        {"lti_deployment_id": "bad\x00id"},
-        {"lti_deployment_id": 7},
-        {"lti_resource_link": "link"},
-        {"lti_context": "course"},
-        {"lti_roles": "Learner"},
+        ({"iss": "a\x00b"}, 403, "unknown_issuer"),
+        ({"iss": ["https://lms.example.test"]}, 401, "missing_iss"),
+        ({"aud": [1, 2]}, 401, "wrong_audience"),
+        ({"exp": "soon"}, 401, "id_token_invalid"),
+        ({"iat": DROP}, 401, "missing_iat"),
+        ({"exp": -(10**20)}, 401, "expired"),
+        ({"lti_deployment_id": "bad\x00id"}, 400, "registration_bad_value"),
+        ({"lti_deployment_id": 7}, 401, "missing_deployment_id"),
+        ({"lti_resource_link": "link"}, 401, "missing_resource_link"),
+        ({"lti_roles": "Learner"}, 401, "missing_roles"),
     ],
 )
 def test_garbage_claims_get_4xx(
-    client: FlaskClient, lms: PlatformSigner, overrides: dict[str, object]
+    client: FlaskClient,
+    lms: PlatformSigner,
+    overrides: dict[str, object],
+    status: int,
+    code: str,
+    events: list[dict[str, object]],
 ) -> None:
-    """Signed id_tokens with claims of the wrong type or value: 4xx, never a 500."""
+    """Signed id_tokens with claims of the wrong type or value: 4xx, never a 500, each
+    refused by the rule named by ``code``."""
     response = lms.launch(client, **overrides)
-    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+    assert response.status_code == status, response.get_data(as_text=True)
     assert b"Traceback" not in response.data
+    assert refusal_codes(events) == [code]
+
+
+def test_context_claim_that_is_not_an_object_is_ignored(
+    client: FlaskClient, lms: PlatformSigner, landing: Landing
+) -> None:
+    """The context claim is optional in LTI 1.3: one of the wrong type counts as absent
+    (the launch is accepted without a course), it is not a refusal."""
+    response = lms.launch(client, lti_context="course")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert landing.contexts[0].context_id is None
 
 
 def test_refusal_logs_one_structured_line(
