@@ -127,7 +127,8 @@ def _redis_client(url: str, timeout: float) -> redis.Redis:
 def make_store(settings: Settings, engine: Engine) -> LaunchStore:
     """Redis if ``settings.redis_url`` is set, else the database behind ``engine``."""
     if settings.redis_url:
-        return RedisStore(_redis_client(settings.redis_url, settings.http_timeout_seconds))
+        client = _redis_client(settings.redis_url, settings.http_timeout_seconds)
+        return RedisStore(client, settings.redis_key_prefix)
     return DatabaseStore(engine)
 
 
