@@ -21,6 +21,9 @@ from tests.support.live import LiveServer
 from tests.support.lrs import LearningLockerProcess
 from tests.support.ports import free_port
 
+#: On CI, a run in which no test passed on PostgreSQL fails (see the module).
+pytest_plugins = ["tests.support.postgres_gate"]
+
 DATABASES = os.environ.get("PEERLOOP_TEST_DATABASES", "sqlite,postgresql").split(",")
 
 
