@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -20,12 +21,14 @@ from lti_tool.config import Settings
 from lti_tool.lti.errors import LaunchStateError
 from lti_tool.lti.launch import validate_launch
 from lti_tool.lti.launch_state import DatabaseStore, LaunchStore, RedisStore, begin_login
-from lti_tool.models import Deployment
+from lti_tool.models import Deployment, LaunchState, Platform
 from tests.conftest import make_settings
 from tests.functional.launch.conftest import Landing
+from tests.support.live import serve
 from tests.support.platform_signer import DROP, PlatformSigner, SigningKey
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
+DL_CLAIM = "https://purl.imsglobal.org/spec/lti-dl/claim/"
 
 
 def refused(response: TestResponse, status: int, *phrases: str) -> None:
@@ -417,7 +420,6 @@ def test_platform_returns_oidc_error(client: FlaskClient, lms: PlatformSigner) -
 
 @pytest.fixture
 def unreachable_lms(lms: PlatformSigner, db_session: Session) -> Iterator[PlatformSigner]:
-    from lti_tool.models import Platform
     from tests.support.ports import free_port
 
     platform = db_session.scalars(select(Platform)).one()
@@ -523,9 +525,94 @@ def test_platform_jwks_url_answers_404(
     client: FlaskClient, lms: PlatformSigner, db_session: Session
 ) -> None:
     """The keyset URL answers, but with an error: the admin is told which URL failed."""
-    from lti_tool.models import Platform
-
     platform = db_session.scalars(select(Platform)).one()
     platform.key_set_url = lms.key_set_url + "-gone"
     db_session.commit()
     refused(lms.launch(client), 424, f"public keys at {lms.key_set_url}-gone", "404")
+
+
+# -- cases found by mutation testing (scripts/mutation): each test fails with its rule gone --
+
+
+def test_target_link_uri_that_does_not_parse(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
+    """target_link_uri that is not a URL (a port that is no number): not Peerloop's."""
+    refused(
+        lms.launch(client, lti_target_link_uri="http://127.0.0.1:notaport/lti/launch"),
+        401,
+        "which is not Peerloop",
+    )
+    assert refusal_codes(events) == ["target_link_uri_foreign"]
+
+
+def test_deep_linking_request_without_return_url(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
+    """Deep-linking settings present, but without deep_link_return_url."""
+    refused(
+        lms.launch(
+            client,
+            lti_message_type="LtiDeepLinkingRequest",
+            lti_resource_link=DROP,
+            **{DL_CLAIM + "deep_linking_settings": {"accept_types": ["ltiResourceLink"]}},
+        ),
+        401,
+        "has no deep_link_return_url",
+    )
+    assert refusal_codes(events) == ["missing_deep_linking_settings"]
+
+
+def test_login_with_an_unprintable_client_id(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
+    """A client_id with a control character matches no registration (it is not dropped, which
+    would let the issuer's only registration answer for it)."""
+    response, _, _ = lms.login(client, client_id=lms.client_id + "\x01")
+    refused(response, 403, "but not with client id")
+    assert refusal_codes(events) == ["unknown_client_id"]
+
+
+def test_nonce_is_remembered_as_long_as_the_id_token_lives(
+    client: FlaskClient, lms: PlatformSigner, landing: Landing, db_session: Session
+) -> None:
+    """An id_token valid for an hour: its nonce is kept an hour (plus the clock leeway), not
+    the ten minutes of a login, so it cannot be replayed once the record has gone."""
+    _, state, nonce = lms.login(client)
+    exp = int(time.time()) + 3600
+    token = lms.sign(lms.claims(nonce, exp=exp))
+    assert client.post("/lti/launch", data={"id_token": token, "state": state}).status_code == 200
+    expires_at = db_session.scalars(
+        select(LaunchState.expires_at).where(LaunchState.key == f"nonce:{nonce}")
+    ).one()
+    remaining = expires_at.timestamp() - time.time()
+    assert 3600 + 5 - 3 <= remaining <= 3600 + 5 + 1, remaining
+
+
+@pytest.fixture
+def slow_jwks() -> Iterator[str]:
+    """A key set URL that answers only after 3 s."""
+
+    def wsgi(environ: dict[str, object], start_response: Any) -> list[bytes]:
+        time.sleep(3)
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [b'{"keys": []}']
+
+    with serve(wsgi) as server:
+        yield f"{server.url}/jwks"
+
+
+def test_platform_jwks_too_slow(
+    database_url: str, lms: PlatformSigner, db_session: Session, slow_jwks: str
+) -> None:
+    """The keyset URL does not answer within PEERLOOP_HTTP_TIMEOUT_SECONDS: given up, 424."""
+    platform = db_session.scalars(select(Platform)).one()
+    platform.key_set_url = slow_jwks
+    db_session.commit()
+    app = create_app(make_settings(database_url, http_timeout_seconds=0.5))
+    try:
+        started = time.monotonic()
+        refused(lms.launch(app.test_client()), 424, f"public keys at {slow_jwks}")
+        assert time.monotonic() - started < 2.5, "the launch waited for the slow LMS"
+    finally:
+        app.extensions["peerloop.engine"].dispose()

@@ -114,3 +114,20 @@ def test_frame_ancestors_fails_closed_when_the_database_is_down() -> None:
         assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
     finally:
         app.extensions["peerloop.engine"].dispose()
+
+
+def test_origins_lose_their_user_info_and_need_a_host(
+    client: FlaskClient, db_session: Session
+) -> None:
+    """user@ parts (even with an @ in the password) are no part of an origin; a URL without
+    a host gives none."""
+    db_session.add_all(
+        [
+            _platform("https://user:p@ss@lms.example.test", "https:///auth"),
+            _platform("https://other.example.test", "ftp://files.example.test/auth"),
+        ]
+    )
+    db_session.commit()
+    assert client.get("/healthz").headers["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://lms.example.test https://other.example.test"
+    )
