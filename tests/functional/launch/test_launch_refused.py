@@ -46,7 +46,9 @@ def refusal_codes(events: list[dict[str, object]]) -> list[object]:
     return [e["code"] for e in events if e["event"] == "request_refused"]
 
 
-def test_unknown_issuer_at_launch(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_unknown_issuer_at_launch(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Unknown iss: the id_token comes from an LMS nobody registered."""
     refused(
         lms.launch(client, iss="https://rogue.example.test"),
@@ -54,15 +56,21 @@ def test_unknown_issuer_at_launch(client: FlaskClient, lms: PlatformSigner) -> N
         "This LMS (issuer https://rogue.example.test) is not registered with Peerloop",
         "Ask your LMS administrator to register it",
     )
+    assert refusal_codes(events) == ["unknown_issuer"]
 
 
-def test_unknown_issuer_at_login(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_unknown_issuer_at_login(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Unknown iss at the OIDC login step."""
     response, _, _ = lms.login(client, iss="https://rogue.example.test")
     refused(response, 403, "issuer https://rogue.example.test) is not registered")
+    assert refusal_codes(events) == ["unknown_issuer"]
 
 
-def test_unknown_client_id(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_unknown_client_id(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Unknown client_id: the issuer is registered, but not with this client id."""
     response, _, _ = lms.login(client, client_id="not-our-client")
     refused(
@@ -70,10 +78,11 @@ def test_unknown_client_id(client: FlaskClient, lms: PlatformSigner) -> None:
         403,
         f"The LMS {lms.issuer} is registered with Peerloop, but not with client id not-our-client",
     )
+    assert refusal_codes(events) == ["unknown_client_id"]
 
 
 def test_unknown_deployment_refused_by_policy(
-    database_url: str, lms: PlatformSigner, db_session: Session
+    database_url: str, lms: PlatformSigner, db_session: Session, events: list[dict[str, object]]
 ) -> None:
     """Unknown deployment with deployment_policy=reject: refused, nothing recorded."""
     app = create_app(make_settings(database_url, deployment_policy="reject"))
@@ -89,10 +98,14 @@ def test_unknown_deployment_refused_by_policy(
         ).all()
     finally:
         app.extensions["peerloop.engine"].dispose()
+    assert refusal_codes(events) == ["unknown_deployment"]
 
 
 def test_bad_signature(
-    client: FlaskClient, lms: PlatformSigner, platform_keys: list[SigningKey]
+    client: FlaskClient,
+    lms: PlatformSigner,
+    platform_keys: list[SigningKey],
+    events: list[dict[str, object]],
 ) -> None:
     """Bad signature: signed by another key under the platform's kid."""
     _, state, nonce = lms.login(client)
@@ -102,9 +115,12 @@ def test_bad_signature(
         401,
         "signature does not match the LMS&#39;s published key",
     )
+    assert refusal_codes(events) == ["bad_signature"]
 
 
-def test_unknown_kid(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_unknown_kid(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Unknown kid: not in the JWKS even after the one refetch it triggers."""
     _, state, nonce = lms.login(client)
     token = lms.sign(lms.claims(nonce), kid="no-such-kid")
@@ -114,9 +130,12 @@ def test_unknown_kid(client: FlaskClient, lms: PlatformSigner) -> None:
         "signed with a key (kid &#39;no-such-kid&#39;) that the LMS does not publish",
     )
     assert lms.jwks_requests == 2, "fetched, then refetched once for the unknown kid"
+    assert refusal_codes(events) == ["unknown_kid"]
 
 
-def test_alg_none(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_alg_none(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """alg none: an unsigned id_token."""
     _, state, nonce = lms.login(client)
     token = lms.sign_unsigned(lms.claims(nonce))
@@ -126,9 +145,12 @@ def test_alg_none(client: FlaskClient, lms: PlatformSigner) -> None:
         "signed with algorithm &#39;none&#39;",
         "Unsigned (&#39;none&#39;) or shared-secret (HS256) launches are refused",
     )
+    assert refusal_codes(events) == ["algorithm_refused"]
 
 
-def test_hs256_with_public_key_as_secret(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_hs256_with_public_key_as_secret(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """HS256 with the public key as secret: the algorithm-confusion forgery."""
     _, state, nonce = lms.login(client)
     token = lms.sign_hs256_with_public_key(lms.claims(nonce))
@@ -138,9 +160,10 @@ def test_hs256_with_public_key_as_secret(client: FlaskClient, lms: PlatformSigne
         "signed with algorithm &#39;HS256&#39;",
     )
     assert lms.jwks_requests == 0, "refused before any key is fetched"
+    assert refusal_codes(events) == ["algorithm_refused"]
 
 
-def test_expired(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_expired(client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]) -> None:
     """Expired: exp a minute ago, beyond the 5 s leeway."""
     now = int(time.time())
     refused(
@@ -149,18 +172,24 @@ def test_expired(client: FlaskClient, lms: PlatformSigner) -> None:
         "The launch message expired at",
         "seconds before Peerloop received it (clock leeway 5 s)",
     )
+    assert refusal_codes(events) == ["expired"]
 
 
-def test_missing_exp(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_missing_exp(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Missing exp: LTI 1.3 requires it (pylti1p3 does not)."""
     refused(
         lms.launch(client, exp=DROP),
         401,
         "The launch message has no &#39;exp&#39; claim, which LTI 1.3 requires.",
     )
+    assert refusal_codes(events) == ["missing_exp"]
 
 
-def test_iat_in_future_beyond_leeway(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_iat_in_future_beyond_leeway(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """iat in the future beyond leeway: the clocks differ by a minute."""
     now = int(time.time())
     refused(
@@ -169,9 +198,12 @@ def test_iat_in_future_beyond_leeway(client: FlaskClient, lms: PlatformSigner) -
         "in Peerloop&#39;s future (clock leeway 5 s)",
         "synchronise the LMS server&#39;s clock",
     )
+    assert refusal_codes(events) == ["clock_skew"]
 
 
-def test_nonce_replayed(client: FlaskClient, lms: PlatformSigner, landing: Landing) -> None:
+def test_nonce_replayed(
+    client: FlaskClient, lms: PlatformSigner, landing: Landing, events: list[dict[str, object]]
+) -> None:
     """Nonce replayed: the same id_token posted a second time."""
     _, state, nonce = lms.login(client)
     token = lms.sign(lms.claims(nonce))
@@ -182,10 +214,11 @@ def test_nonce_replayed(client: FlaskClient, lms: PlatformSigner, landing: Landi
         401,
         "This launch message was already used (its nonce was seen before)",
     )
+    assert refusal_codes(events) == ["nonce_replayed"]
 
 
 def test_nonce_replayed_with_a_fresh_login(
-    client: FlaskClient, lms: PlatformSigner, landing: Landing
+    client: FlaskClient, lms: PlatformSigner, landing: Landing, events: list[dict[str, object]]
 ) -> None:
     """Nonce replayed under another login's state: the nonce is not that login's."""
     _, state, nonce = lms.login(client)
@@ -197,6 +230,7 @@ def test_nonce_replayed_with_a_fresh_login(
         401,
         "nonce does not belong to the login started in this browser",
     )
+    assert refusal_codes(events) == ["state_mismatch"]
 
 
 def test_nonce_replay_racing_past_the_early_check(
@@ -251,7 +285,9 @@ def test_validate_launch_consumes_the_nonce_exactly_once(
     assert refused_again.value.code == "nonce_replayed"
 
 
-def test_state_missing(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_state_missing(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """State missing: the launch POST has no state parameter."""
     _, _, nonce = lms.login(client)
     refused(
@@ -259,9 +295,12 @@ def test_state_missing(client: FlaskClient, lms: PlatformSigner) -> None:
         401,
         "has no &#39;state&#39; parameter",
     )
+    assert refusal_codes(events) == ["state_missing"]
 
 
-def test_state_mismatch(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_state_mismatch(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """State mismatch: a state Peerloop never issued."""
     _, _, nonce = lms.login(client)
     refused(
@@ -272,9 +311,12 @@ def test_state_mismatch(client: FlaskClient, lms: PlatformSigner) -> None:
         401,
         "The launch&#39;s state was not issued by Peerloop",
     )
+    assert refusal_codes(events) == ["state_mismatch"]
 
 
-def test_cookies_blocked_without_platform_storage(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_cookies_blocked_without_platform_storage(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Cookies blocked and no platform storage: the "open in a new window" fallback."""
     _, state, nonce = lms.login(client)
     lms.drop_state_cookies(client, state)
@@ -289,9 +331,12 @@ def test_cookies_blocked_without_platform_storage(client: FlaskClient, lms: Plat
         'target="_blank"',
         "/lti/login?iss=https%3A%2F%2Flms.example.test",
     )
+    assert refusal_codes(events) == ["cookies_blocked"]
 
 
-def test_wrong_aud(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_wrong_aud(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Wrong aud: addressed to another tool's client id."""
     refused(
         lms.launch(client, aud="another-tool"),
@@ -299,15 +344,19 @@ def test_wrong_aud(client: FlaskClient, lms: PlatformSigner) -> None:
         "addressed to client id(s) another-tool, but this LMS&#39;s registration with "
         f"Peerloop has client id {lms.client_id}",
     )
+    assert refusal_codes(events) == ["wrong_audience"]
 
 
-def test_several_aud_with_wrong_azp(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_several_aud_with_wrong_azp(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Several aud with wrong azp."""
     refused(
         lms.launch(client, aud=[lms.client_id, "another-tool"], azp="another-tool"),
         401,
         "its authorized party (azp) is &#39;another-tool&#39;",
     )
+    assert refusal_codes(events) == ["wrong_azp"]
 
 
 def test_single_aud_with_foreign_azp(
@@ -322,82 +371,111 @@ def test_single_aud_with_foreign_azp(
     assert refusal_codes(events) == ["wrong_azp"]
 
 
-def test_several_aud_with_missing_azp(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_several_aud_with_missing_azp(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Several aud with missing azp."""
     refused(
         lms.launch(client, aud=[lms.client_id, "another-tool"]),
         401,
         "its authorized party (azp) is None",
     )
+    assert refusal_codes(events) == ["wrong_azp"]
 
 
-def test_wrong_message_type(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_wrong_message_type(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Wrong message_type."""
     refused(
         lms.launch(client, lti_message_type="LtiSubmissionReviewRequest"),
         401,
         "a launch of type &#39;LtiSubmissionReviewRequest&#39;; Peerloop handles",
     )
+    assert refusal_codes(events) == ["wrong_message_type"]
 
 
-def test_wrong_lti_version(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_wrong_lti_version(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Wrong LTI version."""
     refused(
         lms.launch(client, lti_version="1.1.0"),
         401,
         "LTI version &#39;1.1.0&#39;; Peerloop speaks LTI 1.3.0",
     )
+    assert refusal_codes(events) == ["wrong_lti_version"]
 
 
-def test_missing_sub_on_resource_link_launch(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_missing_sub_on_resource_link_launch(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Missing sub on a resource-link launch."""
     refused(
         lms.launch(client, sub=DROP),
         401,
         "does not say who the user is (no &#39;sub&#39; claim)",
     )
+    assert refusal_codes(events) == ["missing_sub"]
 
 
-def test_missing_resource_link_id(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_missing_resource_link_id(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Missing resource_link id."""
     refused(
         lms.launch(client, lti_resource_link={"title": "no id"}),
         401,
         "has no resource link id",
     )
+    assert refusal_codes(events) == ["missing_resource_link"]
 
 
-def test_missing_roles_claim(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_missing_roles_claim(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """Missing roles claim."""
     refused(lms.launch(client, lti_roles=DROP), 401, "has no roles claim")
+    assert refusal_codes(events) == ["missing_roles"]
 
 
-def test_target_link_uri_to_another_host(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_target_link_uri_to_another_host(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """target_link_uri to another host, in the id_token."""
     refused(
         lms.launch(client, lti_target_link_uri="https://evil.example.test/lti/launch"),
         401,
         "The launch is for &#39;https://evil.example.test/lti/launch&#39;, which is not Peerloop",
     )
+    assert refusal_codes(events) == ["target_link_uri_foreign"]
 
 
-def test_target_link_uri_to_another_host_at_login(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_target_link_uri_to_another_host_at_login(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """target_link_uri to another host, at the login step (no redirect is made)."""
     response, _, _ = lms.login(client, target_link_uri="https://evil.example.test/")
     refused(response, 401, "which is not Peerloop at http://127.0.0.1:5000")
     assert "Location" not in response.headers
+    assert refusal_codes(events) == ["target_link_uri_foreign"]
 
 
-def test_id_token_not_a_jwt(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_id_token_not_a_jwt(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """id_token not a JWT."""
     refused(
         lms.launch(client, token="this-is-not-a-jwt"),
         401,
         "not a valid signed JSON Web Token",
     )
+    assert refusal_codes(events) == ["id_token_not_jwt"]
 
 
-def test_id_token_over_64_kb(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_id_token_over_64_kb(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """id_token over 64 KB (refused unread, before any key is fetched)."""
     refused(
         lms.launch(client, lti_custom={"padding": "x" * 70_000}),
@@ -405,9 +483,12 @@ def test_id_token_over_64_kb(client: FlaskClient, lms: PlatformSigner) -> None:
         "larger than 64 KB",
     )
     assert lms.jwks_requests == 0
+    assert refusal_codes(events) == ["id_token_too_large"]
 
 
-def test_platform_returns_oidc_error(client: FlaskClient, lms: PlatformSigner) -> None:
+def test_platform_returns_oidc_error(
+    client: FlaskClient, lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """The platform answers the auth request with an OIDC error instead of an id_token."""
     refused(
         client.post(
@@ -416,6 +497,7 @@ def test_platform_returns_oidc_error(client: FlaskClient, lms: PlatformSigner) -
         400,
         "The LMS refused to launch Peerloop: login_required (signed out)",
     )
+    assert refusal_codes(events) == ["platform_refused_login"]
 
 
 @pytest.fixture
@@ -428,13 +510,16 @@ def unreachable_lms(lms: PlatformSigner, db_session: Session) -> Iterator[Platfo
     yield lms
 
 
-def test_platform_jwks_unreachable(client: FlaskClient, unreachable_lms: PlatformSigner) -> None:
+def test_platform_jwks_unreachable(
+    client: FlaskClient, unreachable_lms: PlatformSigner, events: list[dict[str, object]]
+) -> None:
     """The platform's keyset URL does not answer: a 4xx naming the URL, not a 500."""
     refused(
         unreachable_lms.launch(client),
         424,
         "Peerloop could not read the LMS&#39;s public keys at http://127.0.0.1:",
     )
+    assert refusal_codes(events) == ["jwks_unreachable"]
 
 
 @pytest.mark.parametrize(
@@ -522,13 +607,14 @@ def test_unknown_kid_refetch_is_rate_limited(client: FlaskClient, lms: PlatformS
 
 
 def test_platform_jwks_url_answers_404(
-    client: FlaskClient, lms: PlatformSigner, db_session: Session
+    client: FlaskClient, lms: PlatformSigner, db_session: Session, events: list[dict[str, object]]
 ) -> None:
     """The keyset URL answers, but with an error: the admin is told which URL failed."""
     platform = db_session.scalars(select(Platform)).one()
     platform.key_set_url = lms.key_set_url + "-gone"
     db_session.commit()
     refused(lms.launch(client), 424, f"public keys at {lms.key_set_url}-gone", "404")
+    assert refusal_codes(events) == ["jwks_unreachable"]
 
 
 # -- cases found by mutation testing (scripts/mutation): each test fails with its rule gone --
@@ -603,7 +689,11 @@ def slow_jwks() -> Iterator[str]:
 
 
 def test_platform_jwks_too_slow(
-    database_url: str, lms: PlatformSigner, db_session: Session, slow_jwks: str
+    database_url: str,
+    lms: PlatformSigner,
+    db_session: Session,
+    slow_jwks: str,
+    events: list[dict[str, object]],
 ) -> None:
     """The keyset URL does not answer within PEERLOOP_HTTP_TIMEOUT_SECONDS: given up, 424."""
     platform = db_session.scalars(select(Platform)).one()
@@ -616,3 +706,4 @@ def test_platform_jwks_too_slow(
         assert time.monotonic() - started < 2.5, "the launch waited for the slow LMS"
     finally:
         app.extensions["peerloop.engine"].dispose()
+    assert refusal_codes(events) == ["jwks_unreachable"]
