@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="If set, launch state lives in Redis instead of the database.", repr=False
     )
+    redis_key_prefix: str = Field(
+        "peerloop:lti:",
+        min_length=1,
+        description="Starts every Redis key Peerloop writes (several tools can share a Redis).",
+    )
     clock_leeway_seconds: int = Field(5, ge=0, le=300)
     launch_token_ttl_seconds: int = Field(8 * 3600, ge=60)
     launch_state_ttl_seconds: int = Field(600, ge=30)

@@ -19,6 +19,9 @@ from tests.support.lrs import LearningLockerProcess
 from tests.support.ports import free_port
 from tests.support.settings import DATABASES, make_settings
 
+#: On CI, a run in which no test passed on PostgreSQL fails (see the module).
+pytest_plugins = ["tests.support.postgres_gate"]
+
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> SqliteTemplate:

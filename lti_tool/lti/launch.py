@@ -130,11 +130,13 @@ def _check_audience(claims: dict[str, Any], client_id: str) -> None:
             "client id in the LMS's tool configuration.",
             code="wrong_audience",
         )
+    # IMS Security Framework 5.1.3 (OpenID Connect Core 3.1.3.7, steps 4-5): azp is needed
+    # when there are several audiences, and when present, even beside one aud, must be ours.
     azp = claims.get("azp")
     if (len(audiences) > 1 or azp is not None) and azp != client_id:
         raise InvalidLaunchMessageError(
-            f"The launch message names several audiences, and its authorized party (azp) is "
-            f"{azp!r} instead of Peerloop's client id {client_id}.",
+            f"The launch message is addressed to {', '.join(audiences)}, and its authorized "
+            f"party (azp) is {azp!r} instead of Peerloop's client id {client_id}.",
             code="wrong_azp",
         )
 

@@ -197,7 +197,8 @@ def make_store(settings: Settings, bind: Engine | Session) -> LaunchStore:
     """Redis if ``settings.redis_url`` is set, else the database behind ``bind`` (a request's
     session, to join its transaction, or an engine, for calls committed on their own)."""
     if settings.redis_url:
-        return RedisStore(_redis_client(settings.redis_url, settings.http_timeout_seconds))
+        client = _redis_client(settings.redis_url, settings.http_timeout_seconds)
+        return RedisStore(client, settings.redis_key_prefix)
     return DatabaseStore(bind)
 
 

@@ -1,7 +1,8 @@
 """Launch benchmark: Peerloop beside a bare pylti1p3 tool (run: python -m tests.bench.bench_launch).
 
 For each database (a SQLite file; the local PostgreSQL) × launch store (the database's
-``lti_launch_state`` table; Redis db 15 at redis://127.0.0.1:6379/15):
+``lti_launch_state`` table; the machine's Redis at redis://127.0.0.1:6379/15, under a key
+prefix of this run's own):
 
 1. Side by side: the same platform keys drive login → signed id_token → launch through Flask's
    test client, into Peerloop and into a bare pylti1p3 Flask tool that only validates the
@@ -20,11 +21,12 @@ For each database (a SQLite file; the local PostgreSQL) × launch store (the dat
    transaction, as the launch view calls it) and with its commit. Independent of the launch
    store, so measured once per database.
 
-Each combination starts on an empty database (and an empty Redis db 15); the PostgreSQL
-database is dropped and Redis db 15 flushed at the end (nothing else uses db 15). The first
-launches of each tool are a warm-up (JWKS fetch, template compilation) and are not counted.
-The defaults are the full run (about a minute on a quiet 2-core machine); --quick is a small
-run (seconds) that proves the benchmark works, not a figure to quote.
+Each combination starts on an empty database and a Redis key prefix holding no keys; the
+PostgreSQL database is dropped and the run's Redis keys (and only those: the Redis is shared)
+deleted at the end. The first launches of each tool are a warm-up (JWKS fetch, template
+compilation) and are not counted. The defaults are the full run (about a minute on a quiet
+2-core machine); --quick is a small run (seconds) that proves the benchmark works, not a
+figure to quote.
 
 Examples:
   python -m tests.bench.bench_launch --quick
@@ -273,12 +275,24 @@ def record_costs(
     return inside, with_commit
 
 
-def flush_redis() -> None:
+def _redis_keys(prefix: str, delete: bool) -> int:
     client = redis.Redis.from_url(REDIS_URL)
     try:
-        client.flushdb()
+        keys = list(client.scan_iter(match=prefix + "*", count=1000))
+        for start in range(0, len(keys), 1000) if delete else ():
+            client.delete(*keys[start : start + 1000])
+        return len(keys)
     finally:
         client.close()
+
+
+def count_redis_keys(prefix: str) -> int:
+    return _redis_keys(prefix, delete=False)
+
+
+def delete_redis_keys(prefix: str) -> int:
+    """Delete this run's keys (``prefix*``), never anyone else's; how many there were."""
+    return _redis_keys(prefix, delete=True)
 
 
 def report(label: str, samples: list[float]) -> str:
@@ -317,6 +331,7 @@ def main() -> None:
         f"not timed; record_launch ({args.records} calls per database)"
     )
     template = SqliteTemplate(workdir)
+    run_prefix = f"peerloop-bench:{uuid.uuid4().hex}:"  # a glob-safe prefix of its own
     postgres = PostgresDatabase()
 
     def empty_postgres() -> str:
@@ -331,9 +346,13 @@ def main() -> None:
         with JwksHost().serving() as host:
             for db_name, fresh in databases:
                 for store_name, redis_url in (("database", None), ("Redis", REDIS_URL)):
-                    flush_redis()
+                    delete_redis_keys(run_prefix)
                     settings = make_settings(
-                        fresh(), redis_url=redis_url, lrs_url=UNUSED_LRS, lrs_username="bench"
+                        fresh(),
+                        redis_url=redis_url,
+                        redis_key_prefix=run_prefix,
+                        lrs_url=UNUSED_LRS,
+                        lrs_username="bench",
                     )
                     app = create_app(settings)
                     signer = PlatformSigner(keys=[key])
@@ -342,6 +361,9 @@ def main() -> None:
                             placement = arrange(app, signer)
                             bare = create_bare_tool(signer, settings.base_url)
                             ours, theirs, counter = side_by_side(app, bare, signer, placement, args)
+                            if redis_url and not count_redis_keys(run_prefix):
+                                # Else the "Redis" figures would be the database store's.
+                                raise RuntimeError(f"no Redis keys under {run_prefix}")
                             print(f"{db_name}, launch store {store_name}:")
                             for line in rates(ours, theirs, counter):
                                 print("  " + line)
@@ -353,7 +375,7 @@ def main() -> None:
                     finally:
                         app.extensions["peerloop.engine"].dispose()
     finally:
-        flush_redis()
+        delete_redis_keys(run_prefix)
         postgres.drop()
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -1,5 +1,5 @@
 """Every tool page as a person meets it, at a phone's width (375 px) and a laptop's (1000 px):
-the page-level checks of ``a11y`` on each, and a full-page screenshot of each in the test's
+axe-core and the phone checks of ``a11y`` on each, and a full-page screenshot of each in the test's
 tmp_path for a person to look at (``pytest --basetemp=DIR`` keeps them in one place)."""
 
 from __future__ import annotations
@@ -41,39 +41,6 @@ _SMALL_TARGETS_JS = """
        + `${Math.round(box.height)}px high`)
 """
 
-# Text contrast (WCAG 1.4.3): every visible element with text of its own against the first
-# opaque background behind it; 4.5:1, or 3:1 for large text (24px, or 18.66px bold).
-_LOW_CONTRAST_JS = """
-() => {
-  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
-  const lum = ([r, g, b]) => {
-    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
-    return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
-  };
-  const background = (el) => {
-    for (let node = el; node; node = node.parentElement) {
-      const c = rgb(getComputedStyle(node).backgroundColor);
-      if (c.length === 3 || c[3] === 1) return c;
-    }
-    return [255, 255, 255];
-  };
-  const problems = [];
-  for (const el of document.body.querySelectorAll('*')) {
-    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
-    if (!own || !(el.offsetWidth || el.offsetHeight)) continue;
-    const style = getComputedStyle(el);
-    const [a, b] = [lum(rgb(style.color)), lum(background(el))];
-    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
-    const size = parseFloat(style.fontSize), bold = parseInt(style.fontWeight, 10) >= 700;
-    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
-    if (ratio < needed)
-      problems.push(`<${el.tagName.toLowerCase()} class="${el.className}"> ${ratio.toFixed(2)}:1`);
-  }
-  return problems;
-}
-"""
-
-
 # What the keyboard focus looks like on the focused element: its outline, if any.
 _FOCUS_JS = """
 () => {
@@ -100,8 +67,8 @@ def _assert_focus_visible(page: Page, target: Page | Frame) -> None:
 
 
 def _look(page: Page, target: Page | Frame, directory: Path, name: str) -> None:
-    """At both widths: accessible, no sideways scrolling, thumb-sized controls, readable
-    contrast, a visible keyboard focus; a screenshot of each."""
+    """At both widths: no serious axe-core violation (contrast included), no sideways
+    scrolling, thumb-sized controls, a visible keyboard focus; a screenshot of each."""
     for label, size in (("phone", PHONE), ("laptop", LAPTOP)):
         page.set_viewport_size(size)  # type: ignore[arg-type]
         a11y.assert_accessible(target)
@@ -109,8 +76,6 @@ def _look(page: Page, target: Page | Frame, directory: Path, name: str) -> None:
         a11y.assert_touch_friendly(target)
         small: list[str] = target.evaluate(_SMALL_TARGETS_JS)
         assert not small, f"tap targets under 44px on {target.url}: {small}"
-        faint: list[str] = target.evaluate(_LOW_CONTRAST_JS)
-        assert not faint, f"text below WCAG AA contrast on {target.url}: {faint}"
         _assert_focus_visible(page, target)
         a11y.screenshot(page, directory, f"{name}-{label}")
 
@@ -122,12 +87,6 @@ def test_home_and_error_pages(
     page.goto(f"{live_app.url}/")
     expect(page).to_have_title("Peerloop")
     _look(page, page, tmp_path, "home")
-    # The contrast check itself sees faint text (#999 on white is 2.8:1).
-    page.evaluate(
-        "document.querySelector('main').insertAdjacentHTML('beforeend',"
-        " '<p class=faint style=\"color:#999\">faint</p>')"
-    )
-    assert page.evaluate(_LOW_CONTRAST_JS) == ['<p class="faint"> 2.85:1']
 
     response = page.goto(f"{live_app.url}/lti/login")
     assert response is not None and response.status == 400

@@ -6,16 +6,17 @@ import json
 import time
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from lti_tool import create_app
 from lti_tool.auth import read_token
-from lti_tool.models import Deployment
+from lti_tool.models import Deployment, Platform
 from tests.functional.launch.conftest import Landing
-from tests.support.platform_signer import DROP, INSTRUCTOR, PlatformSigner, SigningKey
+from tests.support.platform_signer import DROP, INSTRUCTOR, JwksHost, PlatformSigner, SigningKey
 from tests.support.settings import make_settings
 
 DL_SETTINGS = {
@@ -156,6 +157,17 @@ def test_key_rotation_refetches_jwks_on_unknown_kid(
     assert len(landing.contexts) == 3
 
 
+@pytest.mark.parametrize("aud", ["ours", "ours and another"])
+def test_azp_naming_our_client_id_is_accepted(
+    client: FlaskClient, lms: PlatformSigner, landing: Landing, aud: str
+) -> None:
+    """azp present and ours: accepted with one audience as with several."""
+    audience = lms.client_id if aud == "ours" else [lms.client_id, "another-tool"]
+    response = lms.launch(client, aud=audience, azp=lms.client_id)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert len(landing.contexts) == 1
+
+
 def test_launch_logs_one_structured_success_line(
     client: FlaskClient, lms: PlatformSigner, events: list[dict[str, Any]], landing: Landing
 ) -> None:
@@ -280,3 +292,90 @@ def test_launch_with_only_the_legacy_state_cookie_succeeds(
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     assert len(landing.contexts) == 1
+
+
+# -- cases found by mutation testing (scripts/mutation): each test fails with its rule gone --
+
+AGS = "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint"
+NRPS = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+
+
+def test_launch_context_carries_every_claim_it_names(
+    client: FlaskClient, lms: PlatformSigner, landing: Landing, db_session: Session
+) -> None:
+    """Every claim the context keeps arrives in it, as sent."""
+    ags = {"scope": ["https://purl.imsglobal.org/spec/lti-ags/scope/score"], "lineitem": "x"}
+    nrps = {"context_memberships_url": "https://lms.example.test/nrps", "service_versions": ["2.0"]}
+    platform = {"guid": "lms-1", "product_family_code": "moodle"}
+    response = lms.launch(
+        client,
+        email="ada@example.test",
+        locale="en-GB",
+        lti_tool_platform=platform,
+        lti_custom={"peerloop_mode": "x"},
+        **{AGS: ags, NRPS: nrps},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    (context,) = landing.contexts
+    registered = db_session.scalars(select(Platform)).one()
+    assert context.platform_id == registered.id
+    assert (context.email, context.locale) == ("ada@example.test", "en-GB")
+    assert context.resource_link_title == "Week 1 reflection"
+    assert context.tool_platform == platform and context.custom == {"peerloop_mode": "x"}
+    assert context.ags_endpoint == ags and context.nrps == nrps
+    assert context.deep_linking_settings is None
+    assert len(context.launch_id) == 22, "16 random bytes, URL-safe"
+
+
+def test_launch_context_leaves_out_claims_of_the_wrong_type(
+    client: FlaskClient, lms: PlatformSigner, landing: Landing
+) -> None:
+    """Optional claims of the wrong type (or empty) count as absent."""
+    response = lms.launch(
+        client,
+        name="",
+        email=7,
+        lti_tool_platform="moodle",
+        lti_custom=["x"],
+        lti_resource_link={"id": "link-1", "title": 5},
+        **{AGS: "lineitems", NRPS: ["x"]},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    (context,) = landing.contexts
+    assert context.name is None and context.email is None
+    assert context.resource_link_title is None
+    assert context.tool_platform == {} and context.custom == {}
+    assert context.ags_endpoint is None and context.nrps is None
+
+
+def test_two_registrations_of_one_issuer(
+    client: FlaskClient,
+    lms: PlatformSigner,
+    platform_keys: list[SigningKey],
+    jwks_host: JwksHost,
+    db_session: Session,
+    landing: Landing,
+) -> None:
+    """Canvas-like: one issuer, two client ids. The launch is checked against the
+    registration its login named, not whichever the issuer has."""
+    second = PlatformSigner(keys=[platform_keys[1]], client_id="peerloop-client-2")
+    with second.serving(jwks_host):
+        second.register(db_session)
+        response = second.launch(client)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert landing.contexts[0].client_id == "peerloop-client-2"
+
+
+def test_reject_policy_accepts_a_registered_deployment(
+    database_url: str, lms: PlatformSigner, db_session: Session, landing: Landing
+) -> None:
+    """deployment_policy=reject refuses unknown deployments only, and records nothing."""
+    app = create_app(make_settings(database_url, deployment_policy="reject"))
+    try:
+        for _ in range(2):
+            response = lms.launch(app.test_client())
+            assert response.status_code == 200, response.get_data(as_text=True)
+    finally:
+        app.extensions["peerloop.engine"].dispose()
+    assert len(landing.contexts) == 2
+    assert db_session.scalars(select(func.count()).select_from(Deployment)).one() == 1

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
+from lti_tool import create_app
 from lti_tool.cli import main
 from lti_tool.models import Platform
 from lti_tool.security import forget_frame_ancestors
+from tests.conftest import make_settings
+from tests.support.ports import free_port
 
 
 def _platform(issuer: str, auth_login_url: str) -> Platform:
@@ -112,3 +118,69 @@ def test_a_launch_error_page_may_be_framed_by_the_launching_lms(client: FlaskCli
     assert other.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
     odd = client.post("/lti/launch", data={"state": "s"}, headers={"Origin": "*"})
     assert odd.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+
+
+def test_error_pages_carry_the_headers_too(client: FlaskClient) -> None:
+    response = client.post("/lti/launch", data={})
+    assert response.status_code == 401
+    assert response.headers["Content-Security-Policy"].startswith("frame-ancestors 'self'")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@contextmanager
+def platforms_unreadable(app: Flask) -> Iterator[None]:
+    """The platform table gone for a while (as a broken migration or a revoked grant would
+    leave it): every read of it fails, on SQLite and PostgreSQL alike."""
+    engine = app.extensions["peerloop.engine"]
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE platform RENAME TO platform_away"))
+    try:
+        yield
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE platform_away RENAME TO platform"))
+
+
+def test_frame_ancestors_fails_closed_when_the_platforms_cannot_be_read(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    """No list of platforms: only 'self' may frame the tool (never '*', never a stale list);
+    the failed read is not cached, so the platforms are allowed again once it reads."""
+    db_session.add(_platform("https://lms.example.test", "https://lms.example.test/auth"))
+    db_session.commit()
+    db_session.close()
+    with platforms_unreadable(app):
+        csp = client.get("/").headers.get("Content-Security-Policy")
+    assert csp == "frame-ancestors 'self'"
+    assert client.get("/").headers["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://lms.example.test"
+    )
+
+
+def test_frame_ancestors_fails_closed_when_the_database_is_down() -> None:
+    """The database server does not answer at all (nothing listens on its port)."""
+    url = f"postgresql+psycopg://peerloop@127.0.0.1:{free_port()}/peerloop?connect_timeout=2"
+    app = create_app(make_settings(url))
+    try:
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 500  # the health check says so; the header holds
+        assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    finally:
+        app.extensions["peerloop.engine"].dispose()
+
+
+def test_origins_lose_their_user_info_and_need_a_host(
+    client: FlaskClient, db_session: Session
+) -> None:
+    """user@ parts (even with an @ in the password) are no part of an origin; a URL without
+    a host gives none."""
+    db_session.add_all(
+        [
+            _platform("https://user:p@ss@lms.example.test", "https:///auth"),
+            _platform("https://other.example.test", "ftp://files.example.test/auth"),
+        ]
+    )
+    db_session.commit()
+    assert client.get("/healthz").headers["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://lms.example.test https://other.example.test"
+    )

@@ -15,6 +15,7 @@ import redis
 from sqlalchemy import update
 
 from activities.db import utcnow
+from lti_tool.config import Settings
 from lti_tool.db import make_engine, make_session_factory
 from lti_tool.lti.launch_state import (
     DatabaseStore,
@@ -23,6 +24,7 @@ from lti_tool.lti.launch_state import (
     begin_login,
     consume_nonce,
     find_login,
+    make_store,
     nonce_used,
     purge_soon,
 )
@@ -119,6 +121,24 @@ def test_redis_records_carry_the_ttl() -> None:
         login = begin_login(RedisStore(client, prefix), 600, issuer="i", client_id="c")
         ttl = client.ttl(f"{prefix}state:{login.state}")
         assert 0 < ttl <= 600
+    finally:
+        client.delete(*client.keys(prefix + "*"))
+        client.close()
+
+
+def test_redis_keys_start_with_the_configured_prefix() -> None:
+    """PEERLOOP_REDIS_KEY_PREFIX: every key the app's store writes starts with it, so a
+    Redis shared with others (or a benchmark's own run) can be cleaned by prefix alone."""
+    prefix = f"peerloop-test:{uuid.uuid4().hex}:"
+    settings = Settings(redis_url=REDIS_URL, redis_key_prefix=prefix)
+    store = make_store(settings, make_engine("sqlite://"))  # the engine goes unused
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        login = begin_login(store, 600, issuer="i", client_id="c")
+        assert consume_nonce(store, login.nonce, 600)
+        assert sorted(k.decode() for k in client.scan_iter(prefix + "*")) == sorted(
+            [f"{prefix}state:{login.state}", f"{prefix}nonce:{login.nonce}"]
+        )
     finally:
         client.delete(*client.keys(prefix + "*"))
         client.close()
