@@ -1,10 +1,13 @@
-"""The dispatcher: claims due outbox rows, posts them in batches, settles each row.
+"""The dispatcher: claims due outbox rows (lrs_client.claims), posts them in batches, settles
+each row.
 
-Claims are leases (``claimed_until`` + a random ``claim_token``): a worker that dies mid-batch
-leaves rows that become due again when the lease ends, and statement ids make the re-send
-harmless. On PostgreSQL the claim is ``FOR UPDATE SKIP LOCKED`` so any number of workers on
-any number of machines share the outbox; SQLite serialises writers, so the same single
-UPDATE … WHERE id IN (SELECT … LIMIT n) is atomic there.
+Failures back off per batch: the failed batch's rows wait (``next_attempt_at``) while the
+worker goes on with the other due rows, so an LRS that refuses one request in five still
+gets the rest at full pace. Only a destination down as a whole — no connection, a
+misconfiguration, or ``down_after`` failed requests in a row with no success between — backs
+off the destination. A batch that keeps failing with a server error is split (halves, down to
+single statements) so one statement the LRS cannot store never holds back the others; it is
+parked dead with the LRS's message when it fails alone while the rest of its batch went.
 """
 
 from __future__ import annotations
@@ -12,23 +15,31 @@ from __future__ import annotations
 import json
 import logging
 import random
-import secrets
 import threading
-import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from lrs_client import claims
+from lrs_client.claims import Claimed
 from lrs_client.compare import same_statement
-from lrs_client.errors import LrsError, LrsRejectedError, LrsUnavailableError, LrsUnreachableError
+from lrs_client.counts import pending_count
+from lrs_client.errors import (
+    LrsConfigError,
+    LrsError,
+    LrsRejectedError,
+    LrsUnavailableError,
+    LrsUnreachableError,
+)
 from lrs_client.routing import route, route_waiting
-from lrs_client.tables import DEAD, PENDING, SENT, Destination, JournalEntry, OutboxRow, utcnow
+from lrs_client.tables import PENDING, Destination, OutboxRow, utcnow
 from lrs_client.transport import Transport
+
+__all__ = ["Claimed", "DispatchConfig", "Dispatcher", "backoff_delay", "pending_count"]
 
 log = logging.getLogger("peerloop.lrs")
 
@@ -38,24 +49,18 @@ class DispatchConfig:
     """Tuning of one dispatcher; the defaults suit production."""
 
     batch_size: int = 100
-    lease_seconds: float = 300.0  # longer than the slowest batch (isolation PUTs included)
+    # Short, because a killed worker's rows wait it out; renewed while a batch is in flight.
+    lease_seconds: float = 60.0
     connect_timeout: float = 5.0
     read_timeout: float = 30.0
     backoff_base: float = 1.0  # first retry after ~1 s, doubling per consecutive failure…
-    backoff_max: float = 300.0  # …up to 5 minutes
+    backoff_max: float = 60.0  # …up to a minute
     idle_seconds: float = 1.0  # how often an idle worker looks for new rows
+    split_after: int = 3  # failed tries of a batch before it is split
+    down_after: int = 5  # failed requests in a row (any batch) that mean the LRS is down
     # Settle and claim on a helper thread while the next batch is on the wire. Off: the same
     # work in line (simpler to reason about; the benchmark's --no-pipeline measures the cost).
     pipeline: bool = True
-
-
-@dataclass(frozen=True)
-class Claimed:
-    id: int
-    statement_id: str
-    payload: str
-    attempts: int
-    token: str  # the claim's token: settling touches only rows this claim still owns
 
 
 def backoff_delay(failures: int, base: float, cap: float) -> float:
@@ -63,6 +68,18 @@ def backoff_delay(failures: int, base: float, cap: float) -> float:
     The jitter keeps workers of many machines from retrying an LRS in lockstep."""
     ceiling = min(cap, base * 2 ** max(0, failures - 1))
     return ceiling * random.uniform(0.5, 1.0)  # noqa: S311  (jitter, not cryptography)
+
+
+def _splittable(error: LrsError) -> bool:
+    """A server error that one statement may cause (500, 502…), not overload (429, 503)."""
+    return isinstance(error, LrsUnavailableError) and error.status not in (429, 503)
+
+
+def _reached(error: LrsError) -> bool:
+    """Did the failed request reach the LRS (so the claim counts as an attempt)?"""
+    if isinstance(error, LrsUnreachableError):
+        return error.maybe_sent
+    return not isinstance(error, LrsConfigError)
 
 
 class Dispatcher:
@@ -74,6 +91,8 @@ class Dispatcher:
         self.config = config or DispatchConfig()
         self._transports: dict[int, tuple[tuple[str, ...], Transport]] = {}
         self._checked: set[int] = set()  # destinations whose version we have verified
+        # Per destination, in memory (a restart starts afresh): failed requests in a row.
+        self._failures: dict[int, int] = {}
         self._turn = 0
         self.last_failure: str | None = None  # message of the latest failed delivery
         # Pipelining: one helper thread settles batch k and claims batch k+1 while batch k+1
@@ -140,29 +159,6 @@ class Dispatcher:
             settle.result()
         self._settles.clear()
 
-    def _reap_settles(self) -> None:
-        done = [settle for settle in self._settles if settle.done()]
-        self._settles = [settle for settle in self._settles if not settle.done()]
-        for settle in done:
-            settle.result()  # re-raise a database error in the caller's thread
-
-    def _deliver_and_prefetch(self, destination: Destination, rows: list[Claimed]) -> None:
-        # Prefetch only while the destination is healthy and the batch was full.
-        full = len(rows) == self.config.batch_size
-        if self.config.pipeline and full and destination.id in self._checked:
-            self._next = (destination, self._background.submit(self._claim, destination.id))
-        self._deliver(destination, rows)
-
-    def _release(self, rows: Sequence[Claimed]) -> None:
-        """Give claimed rows back unsent (their claim was not a delivery attempt)."""
-        with self.sessions.begin() as session:
-            session.execute(
-                update(OutboxRow)
-                .where(_owned(rows))
-                .values(claimed_until=None, claim_token=None, attempts=OutboxRow.attempts - 1)
-                .execution_options(synchronize_session=False)
-            )
-
     def flush(self, progress: Callable[[int], None] | None = None) -> str | None:
         """Deliver everything pending now, ignoring backoff once. Stops at the first delivery
         failure and returns its message (None when the outbox is empty of due rows)."""
@@ -187,7 +183,21 @@ class Dispatcher:
                 self.sync()
                 return self.last_failure
 
-    # --- claiming ---------------------------------------------------------------------------
+    def _reap_settles(self) -> None:
+        done = [settle for settle in self._settles if settle.done()]
+        self._settles = [settle for settle in self._settles if not settle.done()]
+        for settle in done:
+            settle.result()  # re-raise a database error in the caller's thread
+
+    def _deliver_and_prefetch(self, destination: Destination, rows: list[Claimed]) -> None:
+        # Prefetch only while the destination is healthy and the batch was full.
+        full = len(rows) == self.config.batch_size
+        if self.config.pipeline and full and destination.id in self._checked:
+            self._next = (destination, self._background.submit(self._claim, destination.id))
+        with claims.kept(self.sessions, rows, self.config.lease_seconds):
+            self._deliver(destination, rows)
+
+    # --- the database (the SQL itself is in lrs_client.claims) ------------------------------
 
     def _due_destinations(self) -> list[Destination]:
         now = utcnow()
@@ -203,51 +213,28 @@ class Dispatcher:
             return list(session.scalars(query).all())
 
     def _claim(self, destination_id: int) -> list[Claimed]:
-        now = utcnow()
-        token = secrets.token_hex(16)
-        due = (
-            select(OutboxRow.id)
-            .where(
-                OutboxRow.destination_id == destination_id,
-                OutboxRow.status == PENDING,
-                OutboxRow.next_attempt_at <= now,
-                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until < now),
-            )
-            .order_by(OutboxRow.id)
-            .limit(self.config.batch_size)
-            .with_for_update(skip_locked=True)  # rendered on PostgreSQL; SQLite ignores it
+        return claims.claim(
+            self.sessions, destination_id, self.config.batch_size, self.config.lease_seconds
         )
-        claim = (
-            update(OutboxRow)
-            .where(OutboxRow.id.in_(due.scalar_subquery()))
-            .values(
-                claimed_until=now + timedelta(seconds=self.config.lease_seconds),
-                claim_token=token,
-                attempts=OutboxRow.attempts + 1,
-            )
-            .returning(
-                OutboxRow.id, OutboxRow.statement_id, OutboxRow.journal_id, OutboxRow.attempts
-            )
-            .execution_options(synchronize_session=False)
-        )
+
+    def _release(self, rows: Sequence[Claimed]) -> None:
+        """Give claimed rows back unsent (their claim was not a delivery attempt)."""
+        claims.release(self.sessions, rows)
+
+    def _settle(
+        self,
+        destination_id: int,
+        sent: Sequence[Claimed],
+        dead: Sequence[tuple[Claimed, str]] = (),
+    ) -> None:
         with self.sessions.begin() as session:
-            claimed = session.execute(claim).all()
-            # The payload lives once, in the journal; read it for the claimed rows only.
-            journal_ids = [journal_id for _, _, journal_id, _ in claimed]
-            payloads: dict[int, str] = {
-                journal_id: payload
-                for journal_id, payload in session.execute(
-                    select(JournalEntry.id, JournalEntry.payload).where(
-                        JournalEntry.id.in_(journal_ids)
-                    )
+            claims.settle(session, sent, dead)
+            if sent:
+                session.execute(
+                    update(Destination)
+                    .where(Destination.id == destination_id)
+                    .values(failures=0, retry_at=None, last_success_at=utcnow())
                 )
-            }
-            rows = [
-                Claimed(row_id, statement_id, payloads[journal_id], attempts, token=token)
-                for row_id, statement_id, journal_id, attempts in claimed
-            ]
-        rows.sort(key=lambda row: row.id)
-        return rows
 
     # --- delivering -------------------------------------------------------------------------
 
@@ -277,76 +264,116 @@ class Dispatcher:
     def _deliver(self, destination: Destination, rows: list[Claimed]) -> None:
         transport = self._transport(destination)
         if destination.id not in self._checked:
-            # One look at /about per worker and destination: an LRS that does not speak our
-            # version would otherwise reject every statement and fill the dead letters.
+            # One look at /about per worker and destination (again only after a configuration
+            # error, never before each retry): an LRS that does not speak our version would
+            # otherwise reject every statement and fill the dead letters.
             try:
                 transport.check()
             except LrsError as error:
-                self._fail(destination.id, rows, error, maybe_sent=False)
+                self._failures[destination.id] = self._failures.get(destination.id, 0) + 1
+                self._failed(destination, rows, error)
                 return
             self._checked.add(destination.id)
         try:
-            transport.post_statements(row.payload for row in rows)
+            self._post(destination, transport, rows)
         except LrsRejectedError:
             self._isolate(destination, transport, rows)
             return
         except LrsError as error:
-            self._checked.discard(destination.id)
-            # Only a lost answer (timeout, reset) may hide a batch the LRS stored.
-            self._fail(
-                destination.id, rows, error, maybe_sent=isinstance(error, LrsUnreachableError)
-            )
+            if _splittable(error) and max(row.attempts for row in rows) >= self.config.split_after:
+                self._split(destination, transport, rows, error)
+            else:
+                self._failed(destination, rows, error)
             return
         if self.config.pipeline:
             self._settles.append(self._background.submit(self._settle, destination.id, rows))
         else:
             self._settle(destination.id, rows)
 
+    def _post(
+        self, destination: Destination, transport: Transport, rows: Sequence[Claimed]
+    ) -> None:
+        """One POST, keeping the destination's health: failures in a row, last success."""
+        try:
+            transport.post_statements(row.payload for row in rows)
+        except LrsRejectedError:
+            self._succeeded(destination.id)  # the LRS works; it refused a statement
+            raise
+        except LrsError:
+            self._failures[destination.id] = self._failures.get(destination.id, 0) + 1
+            raise
+        self._succeeded(destination.id)
+
+    def _succeeded(self, destination_id: int) -> None:
+        self._failures[destination_id] = 0
+
+    def _split(
+        self, destination: Destination, transport: Transport, rows: list[Claimed], first: LrsError
+    ) -> None:
+        """The batch failed with a server error again: POST halves, and halves of the halves
+        that fail, down to single statements. The parts that go are settled; a statement that
+        fails alone is parked dead."""
+        sent: list[Claimed] = []
+        refused: list[Claimed] = []
+        alone: list[tuple[Claimed, LrsError]] = []
+        parts = [rows[: len(rows) // 2], rows[len(rows) // 2 :]] if len(rows) > 1 else []
+        if not parts:
+            alone.append((rows[0], first))
+        while parts:
+            part = parts.pop(0)
+            try:
+                self._post(destination, transport, part)
+            except LrsRejectedError:
+                refused.extend(part)
+            except LrsError as error:
+                if not _splittable(error):  # overload or outage: the rest waits as a batch
+                    untried = [row for p in [part, *parts] for row in p]
+                    self._settle(destination.id, sent)
+                    if refused:
+                        self._isolate(destination, transport, refused)
+                    self._failed(destination, untried + [row for row, _ in alone], error)
+                    return
+                if len(part) == 1:
+                    alone.append((part[0], error))
+                else:
+                    half = len(part) // 2
+                    parts[:0] = [part[:half], part[half:]]
+            else:
+                sent.extend(part)
+        # Dead only on evidence: the batch failed split_after times, and now its neighbours
+        # went while it failed alone. If every part failed, the LRS is down, not a statement.
+        healthy = bool(sent or refused)
+        dead = [
+            (row, f"{error} (refused alone after {row.attempts} failed tries of its batch)")
+            for row, error in alone
+            if healthy and row.attempts >= self.config.split_after
+        ]
+        parked = {row.id for row, _ in dead}
+        waiting = [(row, error) for row, error in alone if row.id not in parked]
+        self._settle(destination.id, sent, dead)
+        self._log_dead(destination, dead)
+        if refused:
+            self._isolate(destination, transport, refused)
+        if waiting:
+            self._failed(destination, [row for row, _ in waiting], waiting[-1][1])
+
     def _isolate(self, destination: Destination, transport: Transport, rows: list[Claimed]) -> None:
         """The batch was refused: PUT each statement alone so only the bad ones are parked."""
         sent: list[Claimed] = []
         dead: list[tuple[Claimed, str]] = []
-        renewed = -float("inf")  # monotonic time of the last lease renewal
         for index, row in enumerate(rows):
-            # One request at a time may outlast the lease (a slow LRS, many statements):
-            # renew it so another worker does not claim and re-send the batch meanwhile.
-            if time.monotonic() - renewed > self.config.lease_seconds / 3:
-                self._renew(rows)  # sent ones too: they are settled at the end
-                renewed = time.monotonic()
             try:
                 refusal = self._put_one(transport, row)
             except LrsError as error:
                 self._settle(destination.id, sent=sent, dead=dead)
-                self._fail(destination.id, rows[index:], error, maybe_sent=False)
+                self._failed(destination, rows[index:], error)
                 return
             if refusal is None:
                 sent.append(row)
             else:
                 dead.append((row, refusal))
         self._settle(destination.id, sent=sent, dead=dead)
-        for row, message in dead:
-            log.warning(
-                "lrs statement rejected",
-                extra={
-                    "fields": {
-                        "event": "lrs_statement_dead",
-                        "outbox_id": row.id,
-                        "statement_id": row.statement_id,
-                        "destination": destination.name,
-                        "lrs_message": message,
-                    }
-                },
-            )
-
-    def _renew(self, rows: Sequence[Claimed]) -> None:
-        until = utcnow() + timedelta(seconds=self.config.lease_seconds)
-        with self.sessions.begin() as session:
-            session.execute(
-                update(OutboxRow)
-                .where(_owned(rows))
-                .values(claimed_until=until)
-                .execution_options(synchronize_session=False)
-            )
+        self._log_dead(destination, dead)
 
     @staticmethod
     def _put_one(transport: Transport, row: Claimed) -> str | None:
@@ -365,78 +392,39 @@ class Dispatcher:
             return f"{rejection} (the LRS holds a different statement with this id)"
         return None
 
-    def _settle(
-        self,
-        destination_id: int,
-        sent: Sequence[Claimed],
-        dead: Sequence[tuple[Claimed, str]] = (),
-    ) -> None:
+    def _failed(self, destination: Destination, rows: Sequence[Claimed], error: LrsError) -> None:
+        """Hand the rows back for a later try: the batch backs off on its own, unless the
+        destination is down as a whole, which then backs off (and its prefetched batch goes
+        back too)."""
         now = utcnow()
+        failures = self._failures.get(destination.id, 0)
+        down = (
+            isinstance(error, LrsConfigError)
+            or (isinstance(error, LrsUnreachableError) and not error.maybe_sent)
+            or failures >= self.config.down_after
+        )
+        if isinstance(error, LrsConfigError):
+            self._checked.discard(destination.id)  # look at /about again once it is fixed
+        steps = max(failures, 1) if down else max(row.attempts for row in rows)
+        delay = backoff_delay(steps, self.config.backoff_base, self.config.backoff_max)
+        if isinstance(error, LrsUnavailableError) and error.retry_after is not None:
+            # Honour the LRS's wish, within reason (an hour) should it ask for days.
+            delay = max(delay, min(error.retry_after, 3600.0))
+        retry_at = now + timedelta(seconds=delay)
+        if down:
+            self.sync()
+            claims.release(self.sessions, rows, counted=_reached(error))
+        else:
+            claims.retry_later(self.sessions, rows, retry_at, str(error), counted=_reached(error))
         with self.sessions.begin() as session:
-            if sent:
-                session.execute(
-                    update(OutboxRow)
-                    .where(_owned(sent))
-                    .values(
-                        status=SENT,
-                        sent_at=now,
-                        claimed_until=None,
-                        claim_token=None,
-                        last_error=None,
-                    )
-                    .execution_options(synchronize_session=False)
-                )
-            for row, message in dead:
-                session.execute(
-                    update(OutboxRow)
-                    .where(_owned([row]))
-                    .values(status=DEAD, claimed_until=None, claim_token=None, last_error=message)
-                    .execution_options(synchronize_session=False)
-                )
-            if sent:
-                session.execute(
-                    update(Destination)
-                    .where(Destination.id == destination_id)
-                    .values(failures=0, retry_at=None, last_success_at=now)
-                )
-
-    def _fail(
-        self, destination_id: int, rows: Sequence[Claimed], error: LrsError, maybe_sent: bool
-    ) -> None:
-        """Back the destination off and hand its rows back, due again after the backoff."""
-        self.sync()  # a prefetched batch of a failing LRS goes back to the queue too
-        now = utcnow()
-        with self.sessions.begin() as session:
-            failures = session.scalar(
-                select(Destination.failures).where(Destination.id == destination_id)
-            )
-            failures = (failures or 0) + 1
-            delay = backoff_delay(failures, self.config.backoff_base, self.config.backoff_max)
-            if isinstance(error, LrsUnavailableError) and error.retry_after is not None:
-                # Honour the LRS's wish, within reason (an hour) should it ask for days.
-                delay = max(delay, min(error.retry_after, 3600.0))
-            retry_at = now + timedelta(seconds=delay)
-            values: dict[str, Any] = {
-                "claimed_until": None,
-                "claim_token": None,
-                "next_attempt_at": retry_at,
-                "last_error": str(error),
-            }
-            if not maybe_sent:
-                # Nothing reached the LRS, so the claim was not a delivery attempt (the count
-                # tells a later 409 whether an earlier attempt may have landed).
-                values["attempts"] = OutboxRow.attempts - 1
-            session.execute(
-                update(OutboxRow)
-                .where(_owned(rows))
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
             session.execute(
                 update(Destination)
-                .where(Destination.id == destination_id)
+                .where(Destination.id == destination.id)
                 .values(
-                    failures=failures, retry_at=retry_at, last_error=str(error), last_error_at=now
+                    failures=failures,
+                    retry_at=retry_at if down else None,
+                    last_error=str(error),
+                    last_error_at=now,
                 )
             )
         self.last_failure = str(error)
@@ -445,27 +433,26 @@ class Dispatcher:
             extra={
                 "fields": {
                     "event": "lrs_delivery_failed",
-                    "destination_id": destination_id,
+                    "destination_id": destination.id,
                     "error": str(error),
                     "retry_in_s": round(delay, 2),
+                    "backs_off": "destination" if down else "batch",
                 }
             },
         )
 
-
-def _owned(rows: Sequence[Claimed]) -> ColumnElement[bool]:
-    """The given rows, as long as the claim that produced them still owns them: a worker whose
-    lease ran out (and whose rows another worker claimed) settles nothing."""
-    tokens = {row.token for row in rows}
-    return and_(OutboxRow.id.in_([row.id for row in rows]), OutboxRow.claim_token.in_(tokens))
-
-
-def pending_count(session: Session) -> int:
-    """Rows still to deliver to enabled destinations (the figure `lrs flush` counts down)."""
-    query = (
-        select(func.count())
-        .select_from(OutboxRow)
-        .join(Destination, Destination.id == OutboxRow.destination_id)
-        .where(OutboxRow.status == PENDING, Destination.enabled.is_(True))
-    )
-    return int(session.scalar(query) or 0)
+    @staticmethod
+    def _log_dead(destination: Destination, dead: Sequence[tuple[Claimed, str]]) -> None:
+        for row, message in dead:
+            log.warning(
+                "lrs statement rejected",
+                extra={
+                    "fields": {
+                        "event": "lrs_statement_dead",
+                        "outbox_id": row.id,
+                        "statement_id": row.statement_id,
+                        "destination": destination.name,
+                        "lrs_message": message,
+                    }
+                },
+            )

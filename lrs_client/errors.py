@@ -8,7 +8,13 @@ class LrsError(Exception):
 
 
 class LrsUnreachableError(LrsError):
-    """No HTTP answer: connection refused, DNS failure, TLS failure or a timeout."""
+    """No HTTP answer: connection refused, DNS failure, TLS failure or a timeout.
+    ``maybe_sent``: the request may have reached the LRS (a reset or a read timeout hides
+    whether it stored the batch); False when no connection was made at all."""
+
+    def __init__(self, message: str, maybe_sent: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_sent = maybe_sent
 
 
 class LrsUnavailableError(LrsError):

@@ -4,7 +4,7 @@ reviving dead letters."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.orm import Session
@@ -27,6 +27,8 @@ class DestinationStatus:
     last_error_at: datetime | None
     last_success_at: datetime | None
     retry_at: datetime | None
+    leased: int = 0  # pending rows a worker holds right now (a batch in flight)
+    lease_expires: datetime | None = None  # the last of those leases to run out
 
     @property
     def oldest_pending_age_seconds(self) -> float | None:
@@ -76,17 +78,23 @@ def status(session: Session) -> list[DestinationStatus]:
             func.min(OutboxRow.created_at),
         ).group_by(OutboxRow.destination_id, OutboxRow.status)
     ).all()
+    now = utcnow()
+    leases = {
+        destination_id: (int(count), _aware(until))
+        for destination_id, count, until in session.execute(
+            select(OutboxRow.destination_id, func.count(), func.max(OutboxRow.claimed_until))
+            .where(OutboxRow.status == PENDING, OutboxRow.claimed_until > now)
+            .group_by(OutboxRow.destination_id)
+        ).all()
+    }
     by_destination: dict[int, dict[str, tuple[int, datetime | str | None]]] = {}
     for destination_id, state, count, first in counts:
         by_destination.setdefault(destination_id, {})[state] = (int(count), first)
     out = []
     for destination in session.scalars(select(Destination).order_by(Destination.name)):
         figures = by_destination.get(destination.id, {})
-        oldest: datetime | str | None = figures.get(PENDING, (0, None))[1]
-        if isinstance(oldest, str):  # SQLite's min() of a timestamp column comes back as text
-            oldest = datetime.fromisoformat(oldest)
-        if isinstance(oldest, datetime) and oldest.tzinfo is None:
-            oldest = oldest.replace(tzinfo=utcnow().tzinfo)
+        oldest = _aware(figures.get(PENDING, (0, None))[1])
+        leased, lease_expires = leases.get(destination.id, (0, None))
         out.append(
             DestinationStatus(
                 name=destination.name,
@@ -96,14 +104,25 @@ def status(session: Session) -> list[DestinationStatus]:
                 pending=figures.get(PENDING, (0, None))[0],
                 sent=figures.get(SENT, (0, None))[0],
                 dead=figures.get(DEAD, (0, None))[0],
-                oldest_pending=oldest if isinstance(oldest, datetime) else None,
+                oldest_pending=oldest,
                 last_error=destination.last_error,
                 last_error_at=destination.last_error_at,
                 last_success_at=destination.last_success_at,
                 retry_at=destination.retry_at,
+                leased=leased,
+                lease_expires=lease_expires,
             )
         )
     return out
+
+
+def _aware(value: datetime | str | None) -> datetime | None:
+    """An aggregate of a timestamp column as an aware datetime (SQLite's come back as text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
 
 
 @dataclass(frozen=True)

@@ -162,7 +162,8 @@ class Transport:
         except requests.exceptions.ConnectTimeout as exc:
             raise LrsUnreachableError(
                 f"Cannot reach the LRS at {self.shown} (no connection within "
-                f"{self.timeouts[0]:g} s). Check the LRS URL and the network."
+                f"{self.timeouts[0]:g} s). Check the LRS URL and the network.",
+                maybe_sent=False,
             ) from exc
         except requests.exceptions.ReadTimeout as exc:
             raise LrsUnreachableError(
@@ -170,9 +171,15 @@ class Transport:
                 f"{self.timeouts[1]:g} s."
             ) from exc
         except requests.exceptions.ConnectionError as exc:
-            reason = "connection refused" if "refused" in str(exc).lower() else "connection failed"
+            # No connection (refused, DNS) tells an LRS that is down from one that dropped
+            # the answer to a request it may have stored (reset, closed mid-answer).
+            refused = any(
+                s in str(exc) for s in ("refused", "NewConnectionError", "NameResolution")
+            )
+            reason = "connection refused" if refused else "connection failed"
             raise LrsUnreachableError(
-                f"Cannot reach the LRS at {self.shown} ({reason}). Check the LRS URL."
+                f"Cannot reach the LRS at {self.shown} ({reason}). Check the LRS URL.",
+                maybe_sent=not refused,
             ) from exc
         except requests.exceptions.RequestException as exc:
             raise LrsUnreachableError(

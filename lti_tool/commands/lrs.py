@@ -11,7 +11,8 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from lrs_client.dispatcher import Dispatcher, pending_count
+from lrs_client.counts import pending_count
+from lrs_client.dispatcher import Dispatcher
 from lrs_client.errors import LrsConfigError, LrsError, LrsUnreachableError
 from lrs_client.outbox import disable_destination, save_destination
 from lrs_client.routing import backfill as backfill_destination
@@ -126,6 +127,11 @@ def status() -> None:
             )
             if error_is_current:
                 click.echo(f"  last error ({when}): {line.last_error}")
+        if line.leased and line.lease_expires:
+            click.echo(
+                f"  leased {line.leased} (in flight; a stopped worker's come back by "
+                f"{line.lease_expires.isoformat(timespec='seconds')})"
+            )
         if line.retry_at:
             click.echo(f"  next attempt at {line.retry_at.isoformat(timespec='seconds')}")
 

@@ -1,9 +1,14 @@
-"""LRS delivery benchmark: prints figures, asserts nothing (run: python -m tests.bench.bench_lrs).
+"""LRS delivery benchmark (run: python -m tests.bench.bench_lrs). Each figure is printed with
+its target and whether it was met; what is timed is checked (every direct POST answered 2xx,
+every statement stored in the LRS, none twice), and a failed check is printed as such.
 
 1. Throughput: the dispatcher draining the outbox into the local strict LRS, versus that LRS's
    own ingestion rate for the same statements and batch size posted directly (target ≥ 0.9).
 2. Cost of ``enqueue`` inside a request's transaction on PostgreSQL (target < 1 ms).
 3. A backlog drained by a ``peerloop lrs worker`` process: its peak RSS (target < 150 MB).
+4. Faults (--faults): the dispatcher through a fault-injecting proxy (tests/bench/faulty_proxy)
+   forwarding 80 % of requests, versus the same proxy forwarding all (target ≥ 0.5); then
+   nothing marked sent may be missing from the LRS, and no statement stored twice.
 
 Needs the local PostgreSQL and the strict LRS in tools/lrs/ (as the tests do). Sizes are flags:
 the defaults are the full run for a quiet machine (several minutes); --quick is a small one
@@ -14,11 +19,13 @@ Examples:
   python -m tests.bench.bench_lrs --quick
   python -m tests.bench.bench_lrs --statements 5000 --rounds 3 --backlog 0
   python -m tests.bench.bench_lrs --no-pipeline --backlog 0
+  python -m tests.bench.bench_lrs --faults --rounds 0 --enqueues 0 --backlog 0
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import os
 import signal
@@ -36,8 +43,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lrs_client.dispatcher import DispatchConfig, Dispatcher
 from lrs_client.outbox import enqueue, save_destination
-from lrs_client.tables import JournalEntry, OutboxRow, utcnow
+from lrs_client.tables import DEAD, SENT, Destination, JournalEntry, OutboxRow, utcnow
 from lti_tool.db import make_engine, make_session_factory
+from tests.bench.faulty_proxy import FaultyProxy
 from tests.support.databases import PostgresDatabase
 from tests.support.lrs import LearningLockerProcess
 
@@ -59,18 +67,33 @@ def statement() -> dict[str, Any]:
     }
 
 
+def met(ok: bool) -> str:
+    return "met" if ok else "NOT MET"
+
+
 def direct_rate(lrs: LearningLockerProcess, count: int, batch: int) -> float:
+    """Statements per second the LRS ingests when posted to directly. Every answer is
+    checked: a refused batch is not ingestion (the figure is then printed as invalid)."""
     session = requests.Session()
     session.auth = ("peerloop", "bench")
     headers = {"X-Experience-API-Version": "1.0.3", "Content-Type": "application/json"}
     payloads = [json.dumps(statement()) for _ in range(count)]
+    refused: list[str] = []
     start = time.perf_counter()
     for i in range(0, count, batch):
         body = "[" + ",".join(payloads[i : i + batch]) + "]"
-        session.post(lrs.endpoint + "statements", data=body, headers=headers, timeout=60)
+        answer = session.post(lrs.endpoint + "statements", data=body, headers=headers, timeout=60)
+        if answer.status_code not in (200, 204):
+            refused.append(f"{answer.status_code} {answer.text[:200]}")
     elapsed = time.perf_counter() - start
     session.close()
+    if refused:
+        raise BenchCheckError(f"{len(refused)} direct POSTs refused, first: {refused[0]}")
     return count / elapsed
+
+
+class BenchCheckError(Exception):
+    """What was timed did not do what it should: the figure means nothing."""
 
 
 def pending(sessions: sessionmaker[Session]) -> int:
@@ -123,19 +146,49 @@ def bulk_enqueue(
 
 
 def dispatcher_rate(
-    sessions: sessionmaker[Session], destination_id: int, count: int, batch: int, pipeline: bool
+    sessions: sessionmaker[Session],
+    destination_id: int,
+    count: int,
+    batch: int,
+    pipeline: bool,
+    deadline: float = 600.0,
 ) -> float:
+    """Statements per second the dispatcher delivers, until every row is settled (sent or
+    dead; retries after backoff included) — the timer stops after the last settle."""
     bulk_enqueue(sessions, destination_id, count)
     dispatcher = Dispatcher(sessions, DispatchConfig(batch_size=batch, pipeline=pipeline))
     start = time.perf_counter()
-    while dispatcher.run_once():
-        pass
-    elapsed = time.perf_counter() - start
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        if dispatcher.run_once() == 0:
+            dispatcher.sync()  # settle what is in flight before counting what is left
+            if pending(sessions) == 0:
+                break
+            time.sleep(0.02)  # rows backing off: wait for them
     dispatcher.close()
+    elapsed = time.perf_counter() - start
     left = pending(sessions)
     if left:
-        print(f"  warning: {left} rows still pending (last error: {dispatcher.last_failure})")
+        print(f"  {left} rows still pending after {deadline:.0f} s: {dispatcher.last_failure}")
     return (count - left) / elapsed
+
+
+def check_delivered(sessions: sessionmaker[Session], lrs: LearningLockerProcess) -> list[str]:
+    """Every row marked sent is in the LRS, and the LRS holds no statement twice."""
+    with sessions() as session:
+        sent = set(session.scalars(select(OutboxRow.statement_id).where(OutboxRow.status == SENT)))
+        dead = session.scalar(
+            select(func.count()).select_from(OutboxRow).where(OutboxRow.status == DEAD)
+        )
+    stored = [s["id"] for s in lrs.all_statements()]
+    problems = []
+    if missing := sent - set(stored):
+        problems.append(f"{len(missing)} statements marked sent are missing in the LRS")
+    if len(stored) != len(set(stored)):
+        problems.append(f"{len(stored) - len(set(stored))} statements stored twice")
+    if dead:
+        problems.append(f"{dead} statements parked dead")
+    return problems
 
 
 def enqueue_cost(sessions: sessionmaker[Session], count: int) -> tuple[float, float]:
@@ -211,9 +264,88 @@ def backlog_rss(
         f"({count / elapsed:.0f} st/s), {pending(sessions)} left"
     )
     print(
-        f"  worker peak RSS {peak / 1024:.1f} MB (target < 150 MB); "
+        f"  worker peak RSS {peak / 1024:.1f} MB (target < 150 MB: {met(peak / 1024 < 150)}); "
         f"mean RSS first quarter {early:.1f} MB, last quarter {late:.1f} MB (flat = equal)"
     )
+
+
+def fault_run(
+    sessions: sessionmaker[Session],
+    lrs: LearningLockerProcess,
+    count: int,
+    batch: int,
+    pipeline: bool,
+    fault_rate: float,
+    deadline: float,
+) -> tuple[float, FaultyProxy]:
+    """The dispatcher's rate through the proxy, on a fresh LRS and an empty outbox."""
+    lrs.restart()
+    with sessions.begin() as session:
+        session.execute(delete(OutboxRow))
+        session.execute(delete(Destination))
+    proxy = FaultyProxy(lrs.endpoint, fault_rate, lifetime=deadline + 60)
+    try:
+        with sessions.begin() as session:
+            destination_id = save_destination(
+                session, "faulty", proxy.endpoint, "peerloop", "bench"
+            ).id
+        rate = dispatcher_rate(sessions, destination_id, count, batch, pipeline, deadline)
+    finally:
+        proxy.close()
+    return rate, proxy
+
+
+def faults(
+    sessions: sessionmaker[Session],
+    lrs: LearningLockerProcess,
+    count: int,
+    batch: int,
+    pipeline: bool,
+    deadline: float,
+    rounds: int,
+) -> bool:
+    # Alternate fault-free and faulty runs: the machine's load drifts, so pairs compare fairly.
+    rates: dict[float, list[float]] = {0.0: [], 0.2: []}
+    problems: dict[float, list[str]] = {0.0: [], 0.2: []}
+    seen: collections.Counter[str] = collections.Counter()
+    for _ in range(rounds):
+        for fault_rate in rates:
+            delivered, proxy = fault_run(
+                sessions, lrs, count, batch, pipeline, fault_rate, deadline
+            )
+            rates[fault_rate].append(delivered)
+            problems[fault_rate].extend(check_delivered(sessions, lrs))
+            if fault_rate:
+                seen.update(proxy.seen)
+    clean, faulty = (sum(rates[r]) / len(rates[r]) for r in (0.0, 0.2))
+    clean_problems, faulty_problems = problems[0.0], problems[0.2]
+    ratio = faulty / clean
+    print(
+        f"faults ({count} statements, batch {batch}, {rounds} rounds, through a proxy on "
+        "127.0.0.1):"
+    )
+    print(f"  fault-free (proxy forwards all):  {clean:.0f} st/s  {[round(x) for x in rates[0.0]]}")
+    print(
+        f"  80 % forwarded:                   {faulty:.0f} st/s  {[round(x) for x in rates[0.2]]}"
+    )
+    print(f"  requests the proxy saw: {', '.join(f'{k} {v}' for k, v in sorted(seen.items()))}")
+    print(f"  ratio {ratio:.2f} (target ≥ 0.5): {met(ratio >= 0.5)}")
+    ok = ratio >= 0.5
+    for name, found in (("fault-free", clean_problems), ("80 % forwarded", faulty_problems)):
+        check = "; ".join(found) if found else "every sent statement stored, none twice"
+        print(f"  check ({name}): {check}")
+        ok = ok and not found
+    return ok
+
+
+QUICK = {
+    "statements": 500,
+    "rounds": 1,
+    "enqueues": 200,
+    "backlog": 2000,
+    "fault_statements": 1000,
+    "fault_rounds": 1,
+}
 
 
 def main() -> None:
@@ -228,59 +360,96 @@ def main() -> None:
     size("--rounds", type=int, default=2, help="direct/dispatcher run pairs (%(default)s)")
     size("--enqueues", type=int, default=2000, help="enqueue() calls timed (%(default)s)")
     size("--backlog", type=int, default=200_000, help="worker backlog; 0 skips it (%(default)s)")
+    size(
+        "--fault-statements", type=int, default=5000, help="statements per fault run (%(default)s)"
+    )
+    size("--fault-seconds", type=float, default=300, help="time bound of a fault run (%(default)s)")
+    size("--fault-rounds", type=int, default=3, help="fault-free/faulty run pairs (%(default)s)")
+    parser.add_argument("--faults", action="store_true", help="also run the fault benchmark")
     parser.add_argument(
         "--quick",
         action="store_true",
-        help="a small run: --statements 500 --rounds 1 --enqueues 200 --backlog 2000",
+        help="smaller defaults: "
+        + " ".join(f"--{k.replace('_', '-')} {v}" for k, v in QUICK.items())
+        + " (explicit flags win)",
     )
     parser.add_argument(
         "--no-pipeline", action="store_true", help="dispatcher without its helper thread"
     )
     args = parser.parse_args()
-    if args.quick:
-        args.statements, args.rounds, args.enqueues, args.backlog = 500, 1, 200, 2000
+    if args.quick:  # smaller defaults only: a flag given on the command line still wins
+        parser.set_defaults(**QUICK)
+        args = parser.parse_args()
 
     database = PostgresDatabase()
     engine = make_engine(database.url)
     sessions = make_session_factory(engine)
     lrs = LearningLockerProcess(Path(tempfile.mkdtemp(prefix="bench-lrs-")))
     lrs.start()
+    checks_ok = True
     try:
         with sessions.begin() as session:
             destination_id = save_destination(
                 session, "default", lrs.endpoint, "peerloop", "bench"
             ).id
         n, b = args.statements, args.batch_size
-        direct_rate(lrs, min(n, 500), b)  # warm up (node's JIT)
-        directs: list[float] = []
-        delivered: list[float] = []
-        for _ in range(args.rounds):  # alternate, each on a freshly emptied in-memory LRS
-            lrs.restart()
-            directs.append(direct_rate(lrs, n, b))
-            lrs.restart()
-            delivered.append(dispatcher_rate(sessions, destination_id, n, b, not args.no_pipeline))
-            stored = len(lrs.all_statements())
-            if stored != n:
-                print(f"  warning: the LRS holds {stored} statements, expected {n}")
-        direct, dispatched = sum(directs) / len(directs), sum(delivered) / len(delivered)
-        pipelined = "without" if args.no_pipeline else "with"
-        print(
-            f"throughput ({n} statements, batch {b}, PostgreSQL outbox, {args.rounds} rounds, "
-            f"{pipelined} pipelining):"
-        )
-        print(f"  LRS ingestion posted directly: {direct:.0f} st/s  {[round(x) for x in directs]}")
-        print(
-            f"  dispatcher delivery:           {dispatched:.0f} st/s  "
-            f"{[round(x) for x in delivered]}"
-        )
-        print(f"  ratio {dispatched / direct:.2f} (target ≥ 0.9)")
+        pipeline = not args.no_pipeline
+        if args.rounds:
+            direct_rate(lrs, min(n, 500), b)  # warm up (node's JIT)
+            directs: list[float] = []
+            delivered: list[float] = []
+            for _ in range(args.rounds):  # alternate, each on a freshly emptied in-memory LRS
+                lrs.restart()
+                directs.append(direct_rate(lrs, n, b))
+                lrs.restart()
+                with sessions.begin() as session:
+                    session.execute(delete(OutboxRow))
+                delivered.append(dispatcher_rate(sessions, destination_id, n, b, pipeline))
+                problems = check_delivered(sessions, lrs)
+                if len(lrs.all_statements()) != n:
+                    problems.append(f"the LRS holds {len(lrs.all_statements())}, expected {n}")
+                if problems:
+                    checks_ok = False
+                    print(f"  check failed: {'; '.join(problems)}")
+            direct, dispatched = sum(directs) / len(directs), sum(delivered) / len(delivered)
+            pipelined = "without" if args.no_pipeline else "with"
+            print(
+                f"throughput ({n} statements, batch {b}, PostgreSQL outbox, {args.rounds} "
+                f"rounds, {pipelined} pipelining; every direct POST answered 2xx):"
+            )
+            print(
+                f"  LRS ingestion posted directly: {direct:.0f} st/s  {[round(x) for x in directs]}"
+            )
+            print(
+                f"  dispatcher delivery:           {dispatched:.0f} st/s  "
+                f"{[round(x) for x in delivered]}"
+            )
+            ratio = dispatched / direct
+            print(f"  ratio {ratio:.2f} (target ≥ 0.9 at batch 100): {met(ratio >= 0.9)}")
 
-        inside, with_commit = enqueue_cost(sessions, args.enqueues)
-        print(
-            f"enqueue on PostgreSQL ({args.enqueues} calls, one destination): "
-            f"{inside:.3f} ms per statement inside the transaction (target < 1 ms); "
-            f"{with_commit:.3f} ms including its own commit"
-        )
+        if args.enqueues:
+            inside, with_commit = enqueue_cost(sessions, args.enqueues)
+            print(
+                f"enqueue on PostgreSQL ({args.enqueues} calls, one destination): "
+                f"{inside:.3f} ms per statement inside the transaction (target < 1 ms): "
+                f"{met(inside < 1.0)}; {with_commit:.3f} ms including its own commit"
+            )
+
+        if args.faults:
+            ok = faults(
+                sessions,
+                lrs,
+                args.fault_statements,
+                b,
+                pipeline,
+                args.fault_seconds,
+                args.fault_rounds,
+            )
+            checks_ok = checks_ok and ok
+            with sessions.begin() as session:  # the backlog run delivers to ``default`` again
+                destination_id = save_destination(
+                    session, "default", lrs.endpoint, "peerloop", "bench"
+                ).id
 
         if args.backlog:
             lrs.restart()
@@ -288,10 +457,14 @@ def main() -> None:
                 session.execute(delete(OutboxRow))
                 session.execute(delete(JournalEntry))
             backlog_rss(database.url, lrs, sessions, destination_id, args.backlog, b)
+    except BenchCheckError as failed:
+        print(f"INVALID: {failed}")
+        checks_ok = False
     finally:
         lrs.stop()
         engine.dispose()
         database.drop()
+    sys.exit(0 if checks_ok else 1)
 
 
 if __name__ == "__main__":

@@ -6,9 +6,12 @@ import uuid
 from collections.abc import Callable
 
 from flask import Flask
+from sqlalchemy import select
 
+from lrs_client.claims import claim
 from lrs_client.outbox import enqueue
 from lrs_client.routing import route_waiting
+from lrs_client.tables import Destination
 from lti_tool.commands.lrs import cli as lrs_cli
 from lti_tool.db import get_session
 from tests.support.lrs import LearningLockerProcess
@@ -175,3 +178,17 @@ def test_status_and_ping_never_print_a_password(make_lrs_app: Callable[..., Flas
     assert "last error" in outputs[-1] and "key:***@127.0.0.1" in outputs[-1]
     for output in outputs:
         assert "s3cret" not in output
+
+
+def test_status_shows_leased_rows_and_when_their_lease_ends(
+    make_lrs_app: Callable[..., Flask],
+) -> None:
+    app = make_lrs_app(lrs_url=f"http://127.0.0.1:{free_port()}/xAPI/")
+    _record(app, [make_statement() for _ in range(2)])
+    sessions = app.extensions["peerloop.sessions"]
+    with sessions() as session:
+        destination_id = session.scalars(select(Destination.id)).one()
+    claim(sessions, destination_id, 10, 60)  # a worker holds them: its batch is in flight
+    result = app.test_cli_runner().invoke(lrs_cli, args=["status"])
+    assert result.exit_code == 0
+    assert "leased 2 (in flight; a stopped worker's come back by 20" in result.output

@@ -141,7 +141,7 @@ def test_ralph_500_after_its_first_post_leaves_its_rows_pending_while_learning_l
     # Ralph's rows wait for a retry: a 500 is an outage, never a reason to drop statements.
     assert _states(sessions, RALPH) == {"sent": 6, "pending": 9}
     ralph_state = _destination(sessions, RALPH)
-    assert ralph_state.failures >= 1 and ralph_state.retry_at is not None
+    assert ralph_state.failures >= 1  # the batch backs off; the destination is not down yet
     assert ralph_state.last_error is not None and "(500)" in ralph_state.last_error
     with sessions() as session:
         waiting = session.scalars(

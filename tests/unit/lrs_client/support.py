@@ -281,3 +281,44 @@ def checking_lrs(username: str, password: str) -> Iterator[str]:
 
     with _serve(Handler) as endpoint:
         yield endpoint
+
+
+class FaultyLrs:
+    """What a stand-in LRS saw and stored: every request (method, path), and the ids it took."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, str]] = []
+        self.stored: list[str] = []
+        self.lock = threading.Lock()
+
+
+@contextmanager
+def faulty_lrs(
+    fails: Callable[[list[dict[str, Any]], int], bool], message: str = "server error"
+) -> Iterator[tuple[str, FaultyLrs]]:
+    """A stand-in LRS that answers 500 (with ``message``) to a POST when
+    ``fails(statements, number of the POST)`` says so, and stores the batch otherwise: a
+    poison statement (an LRS column too short for it), or an LRS failing now and then."""
+    lrs = FaultyLrs()
+    posts = iter(range(1, 1_000_000))
+
+    class Handler(_JsonHandler):
+        def do_GET(self) -> None:
+            lrs.requests.append(("GET", self.path))
+            if self.path.endswith("/about"):
+                self.send_json(200, {"version": ["1.0.3"]})
+            else:
+                self.send_json(200, {"statements": [], "more": ""})
+
+        def do_POST(self) -> None:
+            body = self.read_json()
+            with lrs.lock:
+                lrs.requests.append(("POST", self.path))
+                if fails(body, next(posts)):
+                    self.send_json(500, {"message": message})
+                    return
+                lrs.stored.extend(statement["id"] for statement in body)
+            self.send_json(200, [statement["id"] for statement in body])
+
+    with _serve(Handler) as endpoint:
+        yield endpoint, lrs

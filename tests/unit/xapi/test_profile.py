@@ -171,3 +171,13 @@ def _empty_values(value: Any, path: str = "$") -> list[str]:
     if isinstance(value, list):
         return [p for n, item in enumerate(value) for p in _empty_values(item, f"{path}[{n}]")]
     return []
+
+
+def test_no_pattern_requires_statements_in_order() -> None:
+    """Delivery does not promise timestamp order within a registration (retries, splits and
+    several workers reorder what the LRS stores), so no pattern may require it: pattern
+    matchers order a registration's statements by timestamp, not by when they were stored."""
+    doc = profile_document()
+    assert not [p["id"] for p in doc["patterns"] if {"sequence", "oneOrMore"} & set(p)]
+    [primary] = [p for p in doc["patterns"] if p.get("primary")]
+    assert "in any order" in primary["definition"]["en"]
