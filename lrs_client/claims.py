@@ -65,13 +65,14 @@ def claim(
     with sessions.begin() as session:
         claimed = session.execute(query).all()
         # The payload lives once, in the journal; read it for the claimed rows only.
-        payloads: dict[int, str] = dict(
-            session.execute(
+        payloads: dict[int, str] = {
+            entry_id: payload
+            for entry_id, payload in session.execute(
                 select(JournalEntry.id, JournalEntry.payload).where(
                     JournalEntry.id.in_([journal_id for _, _, journal_id, _ in claimed])
                 )
-            ).tuples()
-        )
+            )
+        }
         rows = [
             Claimed(row_id, statement_id, payloads[journal_id], attempts, token=token)
             for row_id, statement_id, journal_id, attempts in claimed
