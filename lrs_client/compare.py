@@ -16,7 +16,8 @@ _DEFAULT_TYPES = frozenset({"Agent", "Activity"})
 def same_statement(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
     """True when ``theirs`` (read back from the LRS) is ``ours`` give or take what the LRS
     may add or reformat."""
-    return _normal(_compared(ours)) == _normal(_compared(theirs))
+    same: bool = _normal(_compared(ours)) == _normal(_compared(theirs))
+    return same
 
 
 def _compared(statement: dict[str, Any]) -> dict[str, Any]:

@@ -130,7 +130,8 @@ def test_home_and_error_pages(
     assert page.evaluate(_LOW_CONTRAST_JS) == ['<p class="faint"> 2.85:1']
 
     response = page.goto(f"{live_app.url}/lti/login")
-    assert response is not None and response.status == 400
+    assert response is not None
+    assert response.status == 400
     expect(page.get_by_role("alert")).to_be_visible()
     _look(page, page, tmp_path, "error")
 
@@ -140,7 +141,8 @@ def test_registration_pages(
 ) -> None:
     page = allowed_context.new_page()
     response = page.goto(f"{live_app.url}/lti/register")
-    assert response is not None and response.status == 400
+    assert response is not None
+    assert response.status == 400
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Nothing was saved")
     _look(page, page, tmp_path, "registration-failed")

@@ -33,13 +33,17 @@ def test_resource_link_launch_succeeds(
     response = lms.launch(client, lti_roles=[INSTRUCTOR])
     assert response.status_code == 200, response.get_data(as_text=True)
     (context,) = landing.contexts
-    assert context.issuer == lms.issuer and context.client_id == lms.client_id
+    assert context.issuer == lms.issuer
+    assert context.client_id == lms.client_id
     assert context.deployment_id == lms.deployment_id
     assert context.message_type == "LtiResourceLinkRequest"
-    assert context.sub == "user-42" and context.name == "Ada Learner"
-    assert context.context_id == "course-7" and context.context_title == "Biology 101"
+    assert context.sub == "user-42"
+    assert context.name == "Ada Learner"
+    assert context.context_id == "course-7"
+    assert context.context_title == "Biology 101"
     assert context.resource_link_id == "link-1"
-    assert context.roles == ("Instructor",) and context.is_staff
+    assert context.roles == ("Instructor",)
+    assert context.is_staff
     with app.test_request_context():
         assert read_token(landing.tokens[0]) == context
     deleted = response.headers.getlist("Set-Cookie")
@@ -80,10 +84,13 @@ def test_login_redirects_to_platform_with_state_nonce_and_cookie(
         "redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Flti%2Flaunch",
     ):
         assert part in location
-    assert len(state) >= 32 and len(nonce) >= 32 and state != nonce
+    assert len(state) >= 32
+    assert len(nonce) >= 32
+    assert state != nonce
     cookie = response.headers["Set-Cookie"]
     assert f"lti_state_{state}={state}" in cookie
-    assert "HttpOnly" in cookie and "Path=/lti/" in cookie
+    assert "HttpOnly" in cookie
+    assert "Path=/lti/" in cookie
 
 
 def test_login_by_post_works_like_get(client: FlaskClient, lms: PlatformSigner) -> None:
@@ -163,7 +170,8 @@ def test_launch_logs_one_structured_success_line(
     assert lms.launch(client).status_code == 200
     lines = [e for e in events if e["event"] == "launch_succeeded"]
     assert len(lines) == 1
-    assert lines[0]["issuer"] == lms.issuer and lines[0]["roles"] == ["Learner"]
+    assert lines[0]["issuer"] == lms.issuer
+    assert lines[0]["roles"] == ["Learner"]
     assert lines[0]["launch_id"] == landing.contexts[0].launch_id
     json.dumps(lines[0])  # one JSON line
 
@@ -223,7 +231,8 @@ def test_state_cookie_is_secure_samesite_none_behind_tls_proxy(
         )
         assert response.status_code == 302
         cookie = response.headers["Set-Cookie"]
-        assert "Secure" in cookie and "SameSite=None" in cookie
+        assert "Secure" in cookie
+        assert "SameSite=None" in cookie
         assert (
             "redirect_uri=https%3A%2F%2Fpeerloop.example.test%2Flti%2Flaunch"
             in (response.headers["Location"])
@@ -240,10 +249,12 @@ def test_state_cookie_is_samesite_none_on_loopback(
     response, state, _ = lms.login(client)
     cookie, legacy = response.headers.getlist("Set-Cookie")
     assert cookie.startswith(f"lti_state_{state}=")
-    assert "Secure" in cookie and "SameSite=None" in cookie
+    assert "Secure" in cookie
+    assert "SameSite=None" in cookie
     # The twin for clients that mishandle SameSite=None: no SameSite, not Secure over http.
     assert legacy.startswith(f"lti_state_legacy_{state}=")
-    assert "SameSite" not in legacy and "Secure" not in legacy
+    assert "SameSite" not in legacy
+    assert "Secure" not in legacy
 
 
 def test_state_cookie_is_lax_on_plain_http_elsewhere(
@@ -262,7 +273,8 @@ def test_state_cookie_is_lax_on_plain_http_elsewhere(
         )
         assert response.status_code == 302
         (cookie,) = response.headers.getlist("Set-Cookie")
-        assert "SameSite=Lax" in cookie and "Secure" not in cookie
+        assert "SameSite=Lax" in cookie
+        assert "Secure" not in cookie
     finally:
         app.extensions["peerloop.engine"].dispose()
 

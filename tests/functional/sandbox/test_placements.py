@@ -127,14 +127,16 @@ def test_placement_pages_refuse_unknown_links_and_bad_scores(
         bad = client.post(
             "/placements/k-1/test-score", data={"lt": lt, "user_id": "u-1", "score": score}
         )
-        assert bad.status_code == 400 and "from 0 to 10" in bad.text
+        assert bad.status_code == 400
+        assert "from 0 to 10" in bad.text
     no_user = client.post("/placements/k-1/test-score", data={"lt": lt, "score": "5"})
     assert no_user.status_code == 400
     no_ags = token(app, platform_id, message_type="LtiResourceLinkRequest")
     refused = client.post(
         "/placements/k-1/test-score", data={"lt": no_ags, "user_id": "u-1", "score": "5"}
     )
-    assert refused.status_code == 400 and "no AGS" in refused.text
+    assert refused.status_code == 400
+    assert "no AGS" in refused.text
     learner = token(app, platform_id, message_type="LtiResourceLinkRequest", roles=("Learner",))
     assert (
         client.post(
