@@ -32,7 +32,8 @@ _DURATION = re.compile(
 def same_statement(ours: dict[str, Any], theirs: dict[str, Any]) -> bool:
     """True when ``theirs`` (read back from the LRS) is ``ours`` give or take what the LRS
     may add or reformat."""
-    return _statement(ours) == _statement(theirs)
+    same: bool = _statement(ours) == _statement(theirs)
+    return same
 
 
 def _statement(statement: dict[str, Any]) -> Any:

@@ -66,7 +66,7 @@ class DispatchConfig:
 def backoff_delay(failures: int, base: float, cap: float) -> float:
     """Exponential backoff with jitter: between half and all of min(cap, base·2^(n−1)).
     The jitter keeps workers of many machines from retrying an LRS in lockstep."""
-    ceiling = min(cap, base * 2 ** max(0, failures - 1))
+    ceiling: float = min(cap, base * 2.0 ** max(0, failures - 1))
     return ceiling * random.uniform(0.5, 1.0)  # noqa: S311  (jitter, not cryptography)
 
 

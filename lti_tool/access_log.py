@@ -45,7 +45,7 @@ def install_werkzeug_filter() -> None:
         logger.addFilter(RedactingFilter())
 
 
-class RedactingGunicornLogger(GunicornLogger):
+class RedactingGunicornLogger(GunicornLogger):  # type: ignore[misc]  # gunicorn ships no types
     """gunicorn's access log with the request line, query and Referer redacted."""
 
     def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> dict[str, Any]:

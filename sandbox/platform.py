@@ -94,7 +94,7 @@ class SandboxKey:
         self.kid: str = self.jwk["kid"]
 
 
-class SandboxRegistration(Registration):
+class SandboxRegistration(Registration):  # type: ignore[misc]  # lti1p3platform ships no types
     """lti1p3platform re-derives the kid from the private PEM on every signature (a key load
     each time); the sandbox's key is fixed, so its kid and JWK are computed once."""
 
@@ -108,7 +108,7 @@ class SandboxRegistration(Registration):
         return [dict(self._key.jwk)]
 
 
-class PlatformConf(LTI1P3PlatformConfAbstract):
+class PlatformConf(LTI1P3PlatformConfAbstract):  # type: ignore[misc]  # lti1p3platform ships no types
     """The sandbox's single registration: the tool, with the sandbox's key."""
 
     def init_platform_config(self, **kwargs: t.Any) -> None:
@@ -136,7 +136,7 @@ class PlatformConf(LTI1P3PlatformConfAbstract):
 PAGING_KEYS = ("page", "limit")
 
 
-class FlaskPlatformRequest(Request):
+class FlaskPlatformRequest(Request):  # type: ignore[misc]  # lti1p3platform ships no types
     def build_metadata(self, request: FlaskRequest) -> TRequest:
         get_data: dict[str, t.Any] = request.args.to_dict()
         # lti1p3platform: it computes ``page + 1`` on the raw query value (a str) and so
@@ -197,7 +197,7 @@ def service_response(call: Callable[[], Response]) -> FlaskResponse:
 # -- login and launch ---------------------------------------------------------------------------
 
 
-class SandboxLogin(OIDCLoginAbstract):
+class SandboxLogin(OIDCLoginAbstract):  # type: ignore[misc]  # lti1p3platform ships no types
     """Third-party login initiation: the URL the tool frame is opened at."""
 
     def set_lti_message_hint(self, **kwargs: t.Any) -> None:
@@ -207,7 +207,7 @@ class SandboxLogin(OIDCLoginAbstract):
         return url
 
 
-class SandboxLaunch(LTIAdvantageMessageLaunchAbstract):
+class SandboxLaunch(LTIAdvantageMessageLaunchAbstract):  # type: ignore[misc]  # lti1p3platform ships no types
     """Answers the tool's authentication request with a signed id_token (form_post)."""
 
     def __init__(self, request: Request, conf: PlatformConf, store: Store) -> None:
@@ -331,7 +331,7 @@ def _page(items: list[t.Any], page: int, limit: int | None) -> TPage:
     }
 
 
-class SandboxAgs(AssignmentsGradesService):
+class SandboxAgs(AssignmentsGradesService):  # type: ignore[misc]  # lti1p3platform ships no types
     def __init__(
         self,
         request: Request,
@@ -487,7 +487,7 @@ def _parse_timestamp(value: str) -> t.Any:
     return parsed
 
 
-class SandboxNrps(NamesRoleProvisioningService):
+class SandboxNrps(NamesRoleProvisioningService):  # type: ignore[misc]  # lti1p3platform ships no types
     """Every course of the sandbox has the same people."""
 
     def __init__(self, request: Request, conf: PlatformConf, course: dict[str, t.Any]) -> None:

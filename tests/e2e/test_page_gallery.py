@@ -89,7 +89,8 @@ def test_home_and_error_pages(
     _look(page, page, tmp_path, "home")
 
     response = page.goto(f"{live_app.url}/lti/login")
-    assert response is not None and response.status == 400
+    assert response is not None
+    assert response.status == 400
     expect(page.get_by_role("alert")).to_be_visible()
     _look(page, page, tmp_path, "error")
 
@@ -99,7 +100,8 @@ def test_registration_pages(
 ) -> None:
     page = allowed_context.new_page()
     response = page.goto(f"{live_app.url}/lti/register")
-    assert response is not None and response.status == 400
+    assert response is not None
+    assert response.status == 400
     expect(page.get_by_role("alert")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Nothing was saved")
     _look(page, page, tmp_path, "registration-failed")

@@ -29,7 +29,8 @@ def test_reloading_the_framed_page_keeps_it(
     place_activity(page, sandbox, tmp_path)
     frame_locator = open_as_learner(page, sandbox)
     frame = tool_frame(page, sandbox)
-    assert "/lti/launched?page=" in frame.url and "lt=" not in frame.url
+    assert "/lti/launched?page=" in frame.url
+    assert "lt=" not in frame.url
     for _ in range(2):  # the browser's "reload frame", twice
         with page.expect_event("framenavigated"):
             frame.evaluate("location.reload()")

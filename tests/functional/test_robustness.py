@@ -293,5 +293,6 @@ def test_state_changing_posts_without_the_right_token_are_refused(
         response = client.post(path, data=data)
         body = response.get_data(as_text=True)
         assert response.status_code == status, (path, token and token[:20], body[:500])
-        assert 'role="alert"' in body and words in body, (path, body[:500])
+        assert 'role="alert"' in body, (path, body[:500])
+        assert words in body, (path, body[:500])
     assert _counts(db_session) == before

@@ -118,4 +118,5 @@ def test_db_upgrade_says_what_it_did_and_platform_commands_print_sentences(
 def test_help_needs_neither_settings_nor_a_database(tmp_path: Path) -> None:
     result = peerloop(tmp_path, "--help", PEERLOOP_LRS_VERSION="3.0")
     assert result.returncode == 0
-    assert "platform" in result.stdout and result.stderr == ""
+    assert "platform" in result.stdout
+    assert result.stderr == ""

@@ -59,4 +59,5 @@ def test_unknown_url_gets_the_tools_page_with_advice(client: FlaskClient) -> Non
 def test_error_page_is_the_house_page(app: Flask) -> None:
     """Both are rendered by the shell (skip link, main landmark), not werkzeug's bare HTML."""
     text = app.test_client().get("/lti/launch").get_data(as_text=True)
-    assert 'class="skip-link"' in text and '<main id="main"' in text
+    assert 'class="skip-link"' in text
+    assert '<main id="main"' in text

@@ -34,13 +34,17 @@ def test_resource_link_launch_succeeds(
     response = lms.launch(client, lti_roles=[INSTRUCTOR])
     assert response.status_code == 200, response.get_data(as_text=True)
     (context,) = landing.contexts
-    assert context.issuer == lms.issuer and context.client_id == lms.client_id
+    assert context.issuer == lms.issuer
+    assert context.client_id == lms.client_id
     assert context.deployment_id == lms.deployment_id
     assert context.message_type == "LtiResourceLinkRequest"
-    assert context.sub == "user-42" and context.name == "Ada Learner"
-    assert context.context_id == "course-7" and context.context_title == "Biology 101"
+    assert context.sub == "user-42"
+    assert context.name == "Ada Learner"
+    assert context.context_id == "course-7"
+    assert context.context_title == "Biology 101"
     assert context.resource_link_id == "link-1"
-    assert context.roles == ("Instructor",) and context.is_staff
+    assert context.roles == ("Instructor",)
+    assert context.is_staff
     with app.test_request_context():
         assert read_token(landing.tokens[0]) == context
     deleted = response.history[0].headers.getlist("Set-Cookie")
@@ -81,10 +85,13 @@ def test_login_redirects_to_platform_with_state_nonce_and_cookie(
         "redirect_uri=http%3A%2F%2F127.0.0.1%3A5000%2Flti%2Flaunch",
     ):
         assert part in location
-    assert len(state) >= 32 and len(nonce) >= 32 and state != nonce
+    assert len(state) >= 32
+    assert len(nonce) >= 32
+    assert state != nonce
     cookie = response.headers["Set-Cookie"]
     assert f"lti_state_{state}={state}" in cookie
-    assert "HttpOnly" in cookie and "Path=/lti/" in cookie
+    assert "HttpOnly" in cookie
+    assert "Path=/lti/" in cookie
 
 
 def test_login_by_post_works_like_get(client: FlaskClient, lms: PlatformSigner) -> None:
@@ -175,7 +182,8 @@ def test_launch_logs_one_structured_success_line(
     assert lms.launch(client).status_code == 200
     lines = [e for e in events if e["event"] == "launch_succeeded"]
     assert len(lines) == 1
-    assert lines[0]["issuer"] == lms.issuer and lines[0]["roles"] == ["Learner"]
+    assert lines[0]["issuer"] == lms.issuer
+    assert lines[0]["roles"] == ["Learner"]
     assert lines[0]["launch_id"] == landing.contexts[0].launch_id
     json.dumps(lines[0])  # one JSON line
 
@@ -235,7 +243,8 @@ def test_state_cookie_is_secure_samesite_none_behind_tls_proxy(
         )
         assert response.status_code == 302
         cookie = response.headers["Set-Cookie"]
-        assert "Secure" in cookie and "SameSite=None" in cookie
+        assert "Secure" in cookie
+        assert "SameSite=None" in cookie
         assert (
             "redirect_uri=https%3A%2F%2Fpeerloop.example.test%2Flti%2Flaunch"
             in (response.headers["Location"])
@@ -252,10 +261,12 @@ def test_state_cookie_is_samesite_none_on_loopback(
     response, state, _ = lms.login(client)
     cookie, legacy = response.headers.getlist("Set-Cookie")
     assert cookie.startswith(f"lti_state_{state}=")
-    assert "Secure" in cookie and "SameSite=None" in cookie
+    assert "Secure" in cookie
+    assert "SameSite=None" in cookie
     # The twin for clients that mishandle SameSite=None: no SameSite, not Secure over http.
     assert legacy.startswith(f"lti_state_legacy_{state}=")
-    assert "SameSite" not in legacy and "Secure" not in legacy
+    assert "SameSite" not in legacy
+    assert "Secure" not in legacy
 
 
 def test_state_cookie_is_lax_on_plain_http_elsewhere(
@@ -274,7 +285,8 @@ def test_state_cookie_is_lax_on_plain_http_elsewhere(
         )
         assert response.status_code == 302
         (cookie,) = response.headers.getlist("Set-Cookie")
-        assert "SameSite=Lax" in cookie and "Secure" not in cookie
+        assert "SameSite=Lax" in cookie
+        assert "Secure" not in cookie
     finally:
         app.extensions["peerloop.engine"].dispose()
 
@@ -321,8 +333,10 @@ def test_launch_context_carries_every_claim_it_names(
     assert context.platform_id == registered.id
     assert (context.email, context.locale) == ("ada@example.test", "en-GB")
     assert context.resource_link_title == "Week 1 reflection"
-    assert context.tool_platform == platform and context.custom == {"peerloop_mode": "x"}
-    assert context.ags_endpoint == ags and context.nrps == nrps
+    assert context.tool_platform == platform
+    assert context.custom == {"peerloop_mode": "x"}
+    assert context.ags_endpoint == ags
+    assert context.nrps == nrps
     assert context.deep_linking_settings is None
     assert len(context.launch_id) == 22, "16 random bytes, URL-safe"
 
@@ -342,10 +356,13 @@ def test_launch_context_leaves_out_claims_of_the_wrong_type(
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     (context,) = landing.contexts
-    assert context.name is None and context.email is None
+    assert context.name is None
+    assert context.email is None
     assert context.resource_link_title is None
-    assert context.tool_platform == {} and context.custom == {}
-    assert context.ags_endpoint is None and context.nrps is None
+    assert context.tool_platform == {}
+    assert context.custom == {}
+    assert context.ags_endpoint is None
+    assert context.nrps is None
 
 
 def test_two_registrations_of_one_issuer(

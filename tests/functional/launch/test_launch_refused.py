@@ -513,7 +513,7 @@ def unreachable_lms(lms: PlatformSigner, db_session: Session) -> Iterator[Platfo
     platform = db_session.scalars(select(Platform)).one()
     platform.key_set_url = f"http://127.0.0.1:{free_port()}/jwks"  # nothing listens there
     db_session.commit()
-    yield lms
+    return lms
 
 
 def test_platform_jwks_unreachable(
@@ -599,7 +599,8 @@ def test_refusal_logs_one_structured_line(
     lms.launch(client, aud="another-tool")
     lines = [e for e in events if e["event"] == "request_refused"]
     assert len(lines) == 1
-    assert lines[0]["code"] == "wrong_audience" and lines[0]["status"] == 401
+    assert lines[0]["code"] == "wrong_audience"
+    assert lines[0]["status"] == 401
 
 
 def test_unknown_kid_refetch_is_rate_limited(client: FlaskClient, lms: PlatformSigner) -> None:

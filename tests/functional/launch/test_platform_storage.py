@@ -42,7 +42,8 @@ def test_login_with_storage_target_renders_put_data_page(
     assert _data(html, "origin") == "https://lms.example.test"
     state = _data(html, "state")
     auth_url = _data(html, "auth-url")
-    assert auth_url.startswith(lms.auth_login_url + "?") and f"state={state}" in auth_url
+    assert auth_url.startswith(lms.auth_login_url + "?")
+    assert f"state={state}" in auth_url
     assert "lti-storage.js" in html
     assert 'role="status"' in html
     # The cookie is still offered: where it works, nothing else is needed.
@@ -60,7 +61,8 @@ def test_launch_without_cookie_reads_state_back_from_storage(
     html = response.get_data(as_text=True)
     assert response.status_code == 200
     assert _data(html, "action") == "get"
-    assert _data(html, "state") == state and _data(html, "nonce") == nonce
+    assert _data(html, "state") == state
+    assert _data(html, "nonce") == nonce
     assert 'action="/lti/launch/verify"' in html
     assert "Open in a new window" in html  # the fallback, shown if storage fails
 

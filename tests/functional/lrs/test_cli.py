@@ -35,7 +35,8 @@ def test_ping_says_the_local_lrs_does_not_check_credentials(
     app = make_lrs_app(lrs_url=lrs.endpoint, lrs_password="not-the-lrs-password")
     result = app.test_cli_runner().invoke(lrs_cli, args=["ping"])
     assert result.exit_code == 0, result.output
-    assert "OK, the LRS at" in result.output and "speaks xAPI 1.0.3" in result.output
+    assert "OK, the LRS at" in result.output
+    assert "speaks xAPI 1.0.3" in result.output
     assert "this LRS does not check credentials" in result.output
     assert "accepts our credentials" not in result.output
 
@@ -77,9 +78,11 @@ def test_ping_names_a_version_mismatch(
 def test_ping_and_status_without_an_lrs(make_lrs_app: Callable[..., Flask]) -> None:
     runner = make_lrs_app().test_cli_runner()
     ping = runner.invoke(lrs_cli, args=["ping"])
-    assert ping.exit_code == 1 and "No LRS is configured" in ping.output
+    assert ping.exit_code == 1
+    assert "No LRS is configured" in ping.output
     status = runner.invoke(lrs_cli, args=["status"])
-    assert status.exit_code == 0 and "No LRS is configured" in status.output
+    assert status.exit_code == 0
+    assert "No LRS is configured" in status.output
 
 
 def test_status_shows_counts_and_the_last_error(make_lrs_app: Callable[..., Flask]) -> None:
@@ -94,7 +97,8 @@ def test_status_shows_counts_and_the_last_error(make_lrs_app: Callable[..., Flas
     result = runner.invoke(lrs_cli, args=["status"])
     assert result.exit_code == 0
     assert "pending 3   sent 0   dead 0" in result.output
-    assert "last error" in result.output and "connection refused" in result.output
+    assert "last error" in result.output
+    assert "connection refused" in result.output
 
 
 def test_flush_delivers_then_retry_dead_requeues(
@@ -123,7 +127,8 @@ def test_a_second_destination_gets_its_own_copy(
     app = make_lrs_app(lrs_url=lrs.endpoint)
     runner = app.test_cli_runner()
     bad = runner.invoke(lrs_cli, args=["add-destination", "research", "--endpoint", "ftp://x"])
-    assert bad.exit_code == 1 and "http(s) URL" in bad.output
+    assert bad.exit_code == 1
+    assert "http(s) URL" in bad.output
     added = runner.invoke(
         lrs_cli,
         args=[
@@ -158,11 +163,14 @@ def test_dead_lists_refused_statements_with_the_lrs_message(
     assert runner.invoke(lrs_cli, args=["flush"]).exit_code == 0
     listed = runner.invoke(lrs_cli, args=["dead"])
     assert listed.exit_code == 0, listed.output
-    assert statements[1]["id"] in listed.output and statements[3]["id"] in listed.output
+    assert statements[1]["id"] in listed.output
+    assert statements[3]["id"] in listed.output
     assert statements[0]["id"] not in listed.output
-    assert "default  queued 20" in listed.output and "verb.id" in listed.output  # LRS's words
+    assert "default  queued 20" in listed.output
+    assert "verb.id" in listed.output
     newest = runner.invoke(lrs_cli, args=["dead", "--destination", "default", "--limit", "1"])
-    assert statements[3]["id"] in newest.output and statements[1]["id"] not in newest.output
+    assert statements[3]["id"] in newest.output
+    assert statements[1]["id"] not in newest.output
     other = runner.invoke(lrs_cli, args=["dead", "--destination", "research"])
     assert "No dead statements for 'research'." in other.output
     assert runner.invoke(lrs_cli, args=["dead", "--limit", "0"]).exit_code == 2
@@ -175,7 +183,8 @@ def test_status_and_ping_never_print_a_password(make_lrs_app: Callable[..., Flas
     _record(app, [make_statement()])
     outputs = [runner.invoke(lrs_cli, args=[command]).output for command in ("ping", "flush")]
     outputs.append(runner.invoke(lrs_cli, args=["status"]).output)
-    assert "last error" in outputs[-1] and "key:***@127.0.0.1" in outputs[-1]
+    assert "last error" in outputs[-1]
+    assert "key:***@127.0.0.1" in outputs[-1]
     for output in outputs:
         assert "s3cret" not in output
 

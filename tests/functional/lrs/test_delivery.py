@@ -94,7 +94,8 @@ def test_silent_lrs_does_not_slow_the_request_that_records(
             # The dispatcher is now stuck waiting on the silent LRS; requests still complete.
             for _ in range(5):
                 response = client.post("/test-only/record")
-                assert response.status_code == 200 and response.text == "recorded"
+                assert response.status_code == 200
+                assert response.text == "recorded"
             # All six recorded; routing waits for the stuck worker, which changes nothing.
             with _sessions(app)() as session:
                 assert journal_status(session).recorded == 6
@@ -252,13 +253,15 @@ def test_sigterm_mid_batch_finishes_the_batch_then_stops(
         proxy.close()
         engine.dispose()
     sent = {row.statement_id for row in rows if row.status == "sent"}
-    assert len(sent) == 40 and len(rows) == 60
+    assert len(sent) == 40
+    assert len(rows) == 60
     assert {row.status for row in rows} == {"sent", "pending"}
     assert sent == {s["id"] for s in private_lrs.all_statements()}
     # The prefetched third batch went back unclaimed, its claim not counted as an attempt.
     assert all(row.claim_token is None and row.claimed_until is None for row in rows)
     assert all(row.attempts == 0 for row in rows if row.status == "pending")
-    assert "LRS worker stopped." in output and "Traceback" not in output
+    assert "LRS worker stopped." in output
+    assert "Traceback" not in output
 
 
 def _destination_count(sessions: sessionmaker[Session]) -> int:

@@ -64,18 +64,22 @@ def test_db_upgrade_seeds_default_once_and_sync_settings_updates_it(
     assert result.exit_code == 0, result.output
     assert "LRS `default` created from PEERLOOP_LRS_URL." in result.output
     seeded = _default(first)
-    assert seeded is not None and seeded.endpoint == lrs.endpoint and seeded.password == "s1"
+    assert seeded is not None
+    assert seeded.endpoint == lrs.endpoint
+    assert seeded.password == "s1"
 
     other = build(lrs_url=ELSEWHERE, lrs_version="2.0.0")
     again = other.test_cli_runner().invoke(db_cli, ["upgrade"])
-    assert again.exit_code == 0 and "left alone" in again.output
+    assert again.exit_code == 0
+    assert "left alone" in again.output
     assert _default(other).endpoint == lrs.endpoint  # type: ignore[union-attr]
 
     synced = other.test_cli_runner().invoke(lrs_cli, ["sync-settings"])
     assert synced.exit_code == 0, synced.output
     assert synced.output.strip() == f"LRS `default` updated: {ELSEWHERE}, xAPI 2.0.0."
     now = _default(other)
-    assert now is not None and (now.endpoint, now.xapi_version, now.enabled) == (
+    assert now is not None
+    assert (now.endpoint, now.xapi_version, now.enabled) == (
         ELSEWHERE,
         "2.0.0",
         True,
@@ -114,7 +118,8 @@ def test_a_process_with_other_settings_warns_once_and_changes_nothing(
         w["level"] == "WARNING" and w["fix"] == "peerloop lrs sync-settings" for w in warnings
     )
     after = _default(server)
-    assert after is not None and before is not None
+    assert after is not None
+    assert before is not None
     assert (
         (after.endpoint, after.enabled)
         == (before.endpoint, before.enabled)
@@ -167,7 +172,8 @@ def test_statements_with_no_destination_are_kept_counted_and_backfilled_once(
         everything.output
     )
     flushed = runner.invoke(lrs_cli, ["flush"])
-    assert flushed.exit_code == 0 and "5 statements handled, 0 pending" in flushed.output
+    assert flushed.exit_code == 0
+    assert "5 statements handled, 0 pending" in flushed.output
 
     again = runner.invoke(lrs_cli, ["backfill", "--destination", "research"])
     assert "0 queued for 'research', 6 it already had." in again.output
@@ -180,4 +186,5 @@ def test_statements_with_no_destination_are_kept_counted_and_backfilled_once(
     disabled = runner.invoke(lrs_cli, ["backfill", "--destination", "research"])
     assert "It is disabled: they wait until it is enabled again." in disabled.output
     unknown = runner.invoke(lrs_cli, ["backfill", "--destination", "nowhere"])
-    assert unknown.exit_code == 1 and "No LRS called 'nowhere'." in unknown.output
+    assert unknown.exit_code == 1
+    assert "No LRS called 'nowhere'." in unknown.output

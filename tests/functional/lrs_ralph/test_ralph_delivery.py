@@ -119,7 +119,8 @@ def test_one_batch_of_built_statements_reaches_ralph_and_learning_locker_alike(
     assert set(_ids(statements)) <= held
     for name in (RALPH, LEARNING_LOCKER):
         destination = _destination(sessions, name)
-        assert destination.failures == 0 and destination.last_success_at is not None
+        assert destination.failures == 0
+        assert destination.last_success_at is not None
 
 
 def test_ralph_500_after_its_first_post_leaves_its_rows_pending_while_learning_locker_gets_them(
@@ -135,14 +136,16 @@ def test_ralph_500_after_its_first_post_leaves_its_rows_pending_while_learning_l
         assert _states(sessions, RALPH) == {"sent": 6}
         _queue(sessions, second)
         _dispatch_until_idle(dispatcher)  # Ralph's fs backend now answers 500 to any write
-        assert dispatcher.last_failure is not None and "(500)" in dispatcher.last_failure
+        assert dispatcher.last_failure is not None
+        assert "(500)" in dispatcher.last_failure
     finally:
         dispatcher.close()
     # Ralph's rows wait for a retry: a 500 is an outage, never a reason to drop statements.
     assert _states(sessions, RALPH) == {"sent": 6, "pending": 9}
     ralph_state = _destination(sessions, RALPH)
     assert ralph_state.failures >= 1  # the batch backs off; the destination is not down yet
-    assert ralph_state.last_error is not None and "(500)" in ralph_state.last_error
+    assert ralph_state.last_error is not None
+    assert "(500)" in ralph_state.last_error
     with sessions() as session:
         waiting = session.scalars(
             select(OutboxRow)
@@ -156,7 +159,8 @@ def test_ralph_500_after_its_first_post_leaves_its_rows_pending_while_learning_l
     # Learning Locker's side is untouched by Ralph's failure.
     assert _states(sessions, LEARNING_LOCKER) == {"sent": 15}
     locker_state = _destination(sessions, LEARNING_LOCKER)
-    assert locker_state.failures == 0 and locker_state.retry_at is None
+    assert locker_state.failures == 0
+    assert locker_state.retry_at is None
     held = {statement["id"] for statement in lrs.all_statements()}
     assert set(_ids(first) + _ids(second)) <= held
 
@@ -193,5 +197,7 @@ def test_the_204_of_an_all_duplicate_post_is_what_ralph_answers(ralph: RalphProc
     url = ralph.endpoint + "statements"
     first = requests.post(url, data=body, headers=headers, auth=ralph.auth, timeout=10)
     again = requests.post(url, data=body, headers=headers, auth=ralph.auth, timeout=10)
-    assert first.status_code == 200 and sorted(first.json()) == _ids(statements)
-    assert again.status_code == 204 and again.content == b""
+    assert first.status_code == 200
+    assert sorted(first.json()) == _ids(statements)
+    assert again.status_code == 204
+    assert again.content == b""

@@ -89,7 +89,8 @@ def test_query_stops_at_its_limit_across_ralph_pages(
 ) -> None:
     statements = stored
     got = list(query(transport, page_size=10, limit=25))
-    assert len(got) == 25 and len(set(_ids(got))) == 25
+    assert len(got) == 25
+    assert len(set(_ids(got))) == 25
     assert set(_ids(got)) <= set(_ids(statements))
 
 

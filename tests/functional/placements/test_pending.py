@@ -67,7 +67,8 @@ def test_a_placement_is_pending_until_its_first_launch(
     options = make_settings("sqlite://").xapi_options()
     visit = Visit(tool_url="http://t", options=options, resource_link_id="link-9", course_id=COURSE)
     placements.launched(db_session, None, row, visit)
-    assert not row.is_pending and row.resource_link_id == "link-9"
+    assert not row.is_pending
+    assert row.resource_link_id == "link-9"
     assert placements.pending(db_session, platform_id, COURSE) == []
 
 
@@ -86,7 +87,8 @@ def test_the_picker_lists_the_courses_pending_placements(
     # A failed submit re-renders the picker: it lists what is pending in this course.
     page = client.post("/deep-linking/placements", data={"lt": lt, "title": ""})
     assert "Added here but never opened" in page.text
-    assert "Activity old" in page.text and "added 3 hours ago" in page.text
+    assert "Activity old" in page.text
+    assert "added 3 hours ago" in page.text
     assert "Activity used" not in page.text
     other_course = token(
         app,
@@ -113,10 +115,8 @@ def test_cleanup_is_a_dry_run_until_yes(
 
     dry = runner.invoke(main, args=["placements", "cleanup", "--older-than", "1d"])
     assert dry.exit_code == 0, dry.output
-    assert (
-        "'Activity orphan'" in dry.output
-        and "1 pending placement(s) would be removed" in dry.output
-    )
+    assert "'Activity orphan'" in dry.output
+    assert "1 pending placement(s) would be removed" in dry.output
     for kept in ("fresh", "used", "copied"):
         assert f"Activity {kept}'" not in dry.output
     db_session.expire_all()
@@ -132,7 +132,8 @@ def test_cleanup_is_a_dry_run_until_yes(
 
 def test_cleanup_refuses_an_age_it_cannot_read(runner: FlaskCliRunner) -> None:
     result = runner.invoke(main, args=["placements", "cleanup", "--older-than", "soon"])
-    assert result.exit_code == 2 and "is not an age" in result.output
+    assert result.exit_code == 2
+    assert "is not an age" in result.output
 
 
 def test_ages_read_as_words() -> None:

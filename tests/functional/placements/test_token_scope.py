@@ -92,7 +92,8 @@ def test_the_page_of_another_placement_is_refused(
         refused = client.get(f"/placements/{other}", query_string={"lt": lt})
         assert refused.status_code == 403, other
         assert "belongs to another activity" in refused.text
-        assert "Activity a" not in refused.text and f"Activity {other}" not in refused.text
+        assert "Activity a" not in refused.text
+        assert f"Activity {other}" not in refused.text
 
 
 def test_a_test_score_for_another_placement_is_refused(

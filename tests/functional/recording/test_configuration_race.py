@@ -68,7 +68,8 @@ def test_a_second_process_with_other_settings_loses_no_launch(
     sessions: sessionmaker[Session] = app.extensions["peerloop.sessions"]
     with sessions() as session:
         default = session.scalars(select(Destination).where(Destination.name == "default")).one()
-        assert default.enabled and default.endpoint == lrs.endpoint  # untouched
+        assert default.enabled
+        assert default.endpoint == lrs.endpoint
     recorded = outbox(app)
     assert len(recorded) == launches  # one `launched` per launch, none lost
     deliver(app)  # every delivery row sent

@@ -37,7 +37,8 @@ def test_page_loads_the_events_script(
     assert f'data-placement="{placement.key}"' in page
     script = client.get("/static/activity-events.js")
     assert script.status_code == 200
-    assert b"sendBeacon" in script.data and b"pagehide" in script.data
+    assert b"sendBeacon" in script.data
+    assert b"pagehide" in script.data
     script.close()
 
 
@@ -126,7 +127,8 @@ def test_unknown_event_is_400_with_a_clear_message(
         response = client.post("/events", data={"lt": token, "event": event})
         assert response.status_code == 400
         body = html.unescape(response.get_data(as_text=True))
-        assert "must be one of initialized, terminated" in body and shown in body
+        assert "must be one of initialized, terminated" in body
+        assert shown in body
         assert "x" * 100 not in body  # a long value is not echoed whole
     assert verbs(app) == ["launched"]
 

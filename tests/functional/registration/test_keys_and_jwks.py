@@ -29,10 +29,7 @@ def _kids(client: FlaskClient) -> list[str]:
 def _private_material(session: Session) -> list[str]:
     session.expire_all()
     rows = session.scalars(select(ToolKey)).all()
-    body_lines = [
-        line for row in rows for line in row.private_pem.splitlines() if "-----" not in line
-    ]
-    return body_lines
+    return [line for row in rows for line in row.private_pem.splitlines() if "-----" not in line]
 
 
 def test_jwks_creates_the_first_key_and_serves_the_same_one_after(client: FlaskClient) -> None:
@@ -49,7 +46,8 @@ def test_rotate_keeps_the_old_key_published_during_grace(
     assert result.exit_code == 0, result.output
     assert "stay published for 7 day(s)" in result.output
     published = _kids(client)
-    assert len(published) == 2 and old in published
+    assert len(published) == 2
+    assert old in published
     (new,) = set(published) - {old}
     assert new in result.output
 
@@ -72,7 +70,8 @@ def test_rotate_without_grace_drops_the_old_key_at_once(
     (old,) = _kids(client)
     assert runner.invoke(main, args=["keys", "rotate", "--grace-days", "0"]).exit_code == 0
     published = _kids(client)
-    assert len(published) == 1 and old not in published
+    assert len(published) == 1
+    assert old not in published
     assert "retired" in runner.invoke(main, args=["keys", "list"]).output
 
 

@@ -48,7 +48,8 @@ def test_remove_deactivates_a_platform_with_course_data(
     assert "--delete-data" in removed.output
     db_session.expire_all()
     platform = db_session.get(Platform, with_course_data)
-    assert platform is not None and not platform.active
+    assert platform is not None
+    assert not platform.active
     assert len(db_session.scalars(select(Placement)).all()) == 2
     assert len(db_session.scalars(select(GradeSync)).all()) == 1
     with pytest.raises(LaunchError, match="not registered with Peerloop"):
@@ -65,7 +66,8 @@ def test_adding_the_issuer_again_brings_its_placements_back(
     assert runner.invoke(main, args=REMOVE).exit_code == 0
     again = runner.invoke(main, args=_replace(ADD, "--client-id", client_id))
     assert again.exit_code == 0, again.output
-    assert "Registered again" in again.output and "2 activities" in again.output
+    assert "Registered again" in again.output
+    assert "2 activities" in again.output
     db_session.expire_all()
     platform = db_session.scalars(select(Platform)).one()
     assert (platform.id, platform.client_id, platform.active) == (with_course_data, client_id, True)
@@ -105,12 +107,14 @@ def test_update_changes_an_existing_registration(
     assert runner.invoke(main, args=[*ADD, "--deployment-id", "1"]).exit_code == 0
     new_jwks = f"{ISSUER}/api/lti/security/jwks-v2"
     plain = runner.invoke(main, args=_replace(ADD, "--jwks-url", new_jwks))
-    assert plain.exit_code == 1 and "--update" in plain.output
+    assert plain.exit_code == 1
+    assert "--update" in plain.output
     updated = runner.invoke(
         main, args=[*_replace(ADD, "--jwks-url", new_jwks), "--update", "--deployment-id", "2"]
     )
     assert updated.exit_code == 0, updated.output
-    assert updated.output.startswith("Updated ") and "deployments: 1, 2" in updated.output
+    assert updated.output.startswith("Updated ")
+    assert "deployments: 1, 2" in updated.output
     db_session.expire_all()
     platform = db_session.scalars(select(Platform)).one()
     assert platform.key_set_url == new_jwks

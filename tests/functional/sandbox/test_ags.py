@@ -213,7 +213,8 @@ def test_a_refused_score_is_recorded_with_what_the_lms_meant(
         timeout=5,
     )
     assert row.status == "failed"
-    assert row.message is not None and row.message.startswith(
+    assert row.message is not None
+    assert row.message.startswith(
         "The LMS refused this score: an equal or newer score exists for this person"
     )
     assert "[]" not in row.message

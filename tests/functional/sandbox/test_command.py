@@ -60,7 +60,8 @@ def test_run_registers_the_sandbox_once_and_serves_it(database_url: str, tmp_pat
         try:
             wait_for_port(port)
             home = requests.get(f"http://127.0.0.1:{port}/", timeout=5)
-            assert home.status_code == 200 and "Sandbox 101" in home.text
+            assert home.status_code == 200
+            assert "Sandbox 101" in home.text
             assert "http://127.0.0.1:5999" in home.text
         finally:
             process.terminate()

@@ -51,7 +51,8 @@ def test_a_copied_course_grades_into_its_own_gradebook(
 
     tool_session.expire_all()
     original, copy = tool_session.scalars(select(Placement).order_by(Placement.id)).all()
-    assert copy.origin_id == original.id and copy.key != original.key
+    assert copy.origin_id == original.id
+    assert copy.key != original.key
     assert (copy.context_id, copy.resource_link_id) == (course["id"], f"sbx-link-{copy_link['id']}")
     assert (copy.title, copy.prompt, copy.grading) == (TITLE, PROMPT, True)
     assert original.context_id == people.COURSE_ID
@@ -76,4 +77,5 @@ def test_the_sandbox_gradebooks_are_per_course(sandbox: Sandbox) -> None:
     members = browser.get(f"{sandbox.url}/api/courses/{course_id}/memberships", timeout=10)
     assert members.status_code == 401  # a real course endpoint: it wants a token
     missing = browser.get(f"{sandbox.url}/api/courses/nope/memberships", timeout=10)
-    assert missing.status_code == 400 and "no course" in missing.text
+    assert missing.status_code == 400
+    assert "no course" in missing.text

@@ -142,14 +142,16 @@ def test_placement_pages_refuse_unknown_links_and_bad_scores(
         bad = client.post(
             "/placements/k-1/test-score", data={"lt": lt, "user_id": "u-1", "score": score}
         )
-        assert bad.status_code == 400 and "from 0 to 10" in bad.text
+        assert bad.status_code == 400
+        assert "from 0 to 10" in bad.text
     no_user = client.post("/placements/k-1/test-score", data={"lt": lt, "score": "5"})
     assert no_user.status_code == 400
     no_ags = token(app, platform_id, message_type="LtiResourceLinkRequest")
     refused = client.post(
         "/placements/k-1/test-score", data={"lt": no_ags, "user_id": "u-1", "score": "5"}
     )
-    assert refused.status_code == 400 and "no AGS" in refused.text
+    assert refused.status_code == 400
+    assert "no AGS" in refused.text
     learner = token(app, platform_id, message_type="LtiResourceLinkRequest", roles=("Learner",))
     assert (
         client.post(
@@ -209,7 +211,8 @@ def test_grading_off_by_default_sends_no_line_item(
     picker = client.post(
         "/deep-linking/placements", data={"lt": token(app, platform_id), "title": " "}
     )
-    assert 'name="grading"' in picker.text and "checked" not in picker.text
+    assert 'name="grading"' in picker.text
+    assert "checked" not in picker.text
     response = client.post(
         "/deep-linking/placements",
         data={"lt": token(app, platform_id), "title": "Week 1", "prompt": "Why?"},
@@ -259,4 +262,5 @@ def test_grading_off_never_creates_a_line_item(
     refused = client.post(
         "/placements/k-1/test-score", data={"lt": lt, "user_id": "u", "score": "5"}
     )
-    assert refused.status_code == 400 and "Grading is off" in refused.text
+    assert refused.status_code == 400
+    assert "Grading is off" in refused.text

@@ -52,7 +52,8 @@ def test_the_roster_is_fetched_once_and_then_shown_from_the_cache(
     assert learner
 
     first = client.get("/placements/k-1", query_string={"lt": staff_token(app, sandbox, url)})
-    assert first.status_code == 200 and learner in Forms(first.text).text
+    assert first.status_code == 200
+    assert learner in Forms(first.text).text
 
     # Cut the tool off from the platform's services: no token left, the token URL unreachable.
     platform = platform_row(session, sandbox)

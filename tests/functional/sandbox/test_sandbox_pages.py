@@ -48,6 +48,7 @@ def test_the_deep_linking_answer_breaks_out_of_the_frame(sandbox_app: Flask) -> 
     assert "<header" not in html, "no second LMS header inside the tool's frame"
     back = page.link("Back to the course")
     assert back["target"] == "_top"
-    assert "sandbox.deep_linking_done" in html and "window.parent.postMessage" in html
+    assert "sandbox.deep_linking_done" in html
+    assert "window.parent.postMessage" in html
     launch_page = sandbox_app.test_client().get(f"/launch/{people.INSTRUCTOR.user_id}/deep-linking")
     assert "sandbox.deep_linking_done" in launch_page.text  # the course page listens for it

@@ -103,7 +103,8 @@ def test_same_time_posts_page_by_id(world: World) -> None:
         world.session, me, world.placement, after=first.next_cursor, limit=2
     )
     ids = [c.id for c in first.cards + second.cards]
-    assert len(set(ids)) == 4 and second.next_cursor is None
+    assert len(set(ids)) == 4
+    assert second.next_cursor is None
 
 
 def test_counts_per_reflection(world: World) -> None:

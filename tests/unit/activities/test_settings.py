@@ -58,7 +58,7 @@ def test_an_unchanged_value_is_not_history(world: World) -> None:
         {"min_words": True},
         {"reveal_rule": "whenever"},
         {"reveal_rule": "after_date"},  # without a date
-        {"reveal_at": datetime(2026, 4, 1)},  # naive
+        {"reveal_at": datetime(2026, 4, 1)},  # noqa: DTZ001  (naive on purpose)
         {"reveal_after_peers": 0},
         {"edit_window_minutes": 0},
         {"anonymity_allowed": "yes"},

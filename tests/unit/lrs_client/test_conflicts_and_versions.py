@@ -49,7 +49,8 @@ def test_409_for_the_statement_we_sent_is_delivered(sessions: sessionmaker[Sessi
         drain(Dispatcher(sessions, FAST), sessions)
     assert counts(sessions) == {"sent": 1}
     methods = [method for method, _ in seen]
-    assert "PUT" in methods and any(f"statementId={ours['id']}" in str(p) for _, p in seen)
+    assert "PUT" in methods
+    assert any(f"statementId={ours['id']}" in str(p) for _, p in seen)
 
 
 def test_409_for_another_statement_under_our_id_is_dead_with_the_lrs_message(
@@ -63,7 +64,8 @@ def test_409_for_another_statement_under_our_id_is_dead_with_the_lrs_message(
         drain(Dispatcher(sessions, FAST), sessions)
     assert counts(sessions) == {"dead": 1}
     [message] = _dead_errors(sessions)
-    assert message.startswith("409") and "Conflict: statement id already used" in message
+    assert message.startswith("409")
+    assert "Conflict: statement id already used" in message
     assert "different statement" in message
 
 
@@ -80,7 +82,8 @@ def test_a_statement_read_back_from_the_strict_lrs_compares_equal(
         assert transport.get_statement(str(uuid.uuid4())) is None
     finally:
         transport.close()
-    assert stored is not None and "stored" in stored
+    assert stored is not None
+    assert "stored" in stored
     assert same_statement(ours, stored)
     assert not same_statement(
         dict(ours, verb={"id": "http://adlnet.gov/expapi/verbs/asked"}), stored
@@ -98,8 +101,10 @@ def test_each_destination_gets_its_own_version_header_and_property(
         drain(Dispatcher(sessions, FAST), sessions)
     [(_, headers_old, [body_old])] = [s for s in seen_old if s[0] == "POST"]
     [(_, headers_new, [body_new])] = [s for s in seen_new if s[0] == "POST"]
-    assert headers_old["X-Experience-API-Version"] == "1.0.3" and body_old["version"] == "1.0.3"
-    assert headers_new["X-Experience-API-Version"] == "2.0.0" and body_new["version"] == "2.0.0"
+    assert headers_old["X-Experience-API-Version"] == "1.0.3"
+    assert body_old["version"] == "1.0.3"
+    assert headers_new["X-Experience-API-Version"] == "2.0.0"
+    assert body_new["version"] == "2.0.0"
     assert {k: v for k, v in body_new.items() if k != "version"} == {
         k: v for k, v in statement.items() if k != "version"
     }
@@ -157,7 +162,8 @@ def test_transport_errors_never_show_the_password() -> None:
     with pytest.raises(LrsUnreachableError) as caught:
         transport.check()
     transport.close()
-    assert "s3cret" not in str(caught.value) and "pw-9f2" not in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+    assert "pw-9f2" not in str(caught.value)
     assert "key:***@127.0.0.1" in str(caught.value)
 
 

@@ -52,7 +52,8 @@ def test_a_poison_statement_is_parked_dead_and_its_batch_delivered(
     with sessions() as session:
         dead = session.scalars(select(OutboxRow).where(OutboxRow.status == "dead")).one()
     assert dead.statement_id == poison
-    assert dead.last_error is not None and "character varying(50)" in dead.last_error
+    assert dead.last_error is not None
+    assert "character varying(50)" in dead.last_error
 
 
 def test_an_lrs_failing_every_write_parks_nothing_and_backs_off_as_a_whole(
@@ -69,7 +70,8 @@ def test_an_lrs_failing_every_write_parks_nothing_and_backs_off_as_a_whole(
         dispatcher.close()
     assert counts(sessions) == {"pending": 11}  # nothing dead: the LRS is down, not a statement
     assert _destination(sessions).retry_at is not None
-    assert not lrs.stored and [m for m, _ in lrs.requests].count("POST") >= FAST.down_after
+    assert not lrs.stored
+    assert [m for m, _ in lrs.requests].count("POST") >= FAST.down_after
 
 
 def test_a_failed_batch_waits_alone_and_the_next_goes_without_a_probe(
@@ -89,7 +91,8 @@ def test_a_failed_batch_waits_alone_and_the_next_goes_without_a_probe(
         assert _destination(sessions).retry_at is None
         drain(dispatcher, sessions, deadline=5)
         dispatcher.close()
-    assert lrs.requests[0][1].endswith("/about") and lrs.requests[1][0] == "GET"
+    assert lrs.requests[0][1].endswith("/about")
+    assert lrs.requests[1][0] == "GET"
     assert [method for method, _ in lrs.requests[2:]] == ["POST", "POST", "POST"]
     assert _destination(sessions).failures == 0  # a success resets it
 
@@ -99,9 +102,8 @@ def test_a_refused_connection_backs_the_destination_off(sessions: sessionmaker[S
     enqueue_many(sessions, [make_statement() for _ in range(3)])
     assert Dispatcher(sessions, FAST).run_once() == 3
     destination = _destination(sessions)
-    assert destination.retry_at is not None and "connection refused" in (
-        destination.last_error or ""
-    )
+    assert destination.retry_at is not None
+    assert "connection refused" in (destination.last_error or "")
     with sessions() as session:
         assert {row.attempts for row in session.scalars(select(OutboxRow))} == {0}
 
@@ -132,7 +134,8 @@ def test_a_slow_batch_keeps_its_lease_and_status_shows_it(
         assert slow.wait(5)
         with sessions() as session:
             [line] = status(session)
-        assert line.leased == 4 and line.lease_expires is not None
+        assert line.leased == 4
+        assert line.lease_expires is not None
         assert line.lease_expires <= utcnow() + timedelta(seconds=0.7)
         stolen = 0
         while posting.is_alive():
@@ -140,7 +143,8 @@ def test_a_slow_batch_keeps_its_lease_and_status_shows_it(
             posting.join(0.05)
         first.close()
         second.close()
-    assert stolen == 0 and counts(sessions) == {"sent": 4}
+    assert stolen == 0
+    assert counts(sessions) == {"sent": 4}
     assert [method for method, _ in lrs.requests].count("POST") == 1
 
 
@@ -159,7 +163,8 @@ def test_a_killed_workers_rows_come_back_when_its_short_lease_ends(
         time.sleep(1.1)
         drain(other, sessions, deadline=5)
         other.close()
-    assert counts(sessions) == {"sent": 3} and len(lrs.stored) == 3
+    assert counts(sessions) == {"sent": 3}
+    assert len(lrs.stored) == 3
 
 
 def test_status_shows_no_lease_once_settled(sessions: sessionmaker[Session]) -> None:
@@ -169,4 +174,5 @@ def test_status_shows_no_lease_once_settled(sessions: sessionmaker[Session]) -> 
         session.execute(update(OutboxRow).values(claimed_until=utcnow() - timedelta(seconds=1)))
     with sessions() as session:
         [line] = status(session)
-    assert line.leased == 0 and line.lease_expires is None
+    assert line.leased == 0
+    assert line.lease_expires is None

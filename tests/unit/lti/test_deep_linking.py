@@ -44,7 +44,8 @@ def test_response_is_signed_with_our_kid_and_verifies_with_our_jwks(db_session: 
     assert claims[LTI + "deployment_id"] == "dep-1"
     assert claims[DL + "data"] == "opaque-1"
     assert claims[DL + "content_items"] == [item]
-    assert claims["exp"] > claims["iat"] and claims["nonce"]
+    assert claims["exp"] > claims["iat"]
+    assert claims["nonce"]
 
 
 def test_no_data_claim_when_the_platform_sent_none(db_session: Session) -> None:

@@ -41,7 +41,8 @@ def test_add_platform_stores_platform_and_deployments(db_session: Session) -> No
     db_session.commit()
     db_session.expire_all()
     found = registrations.find_platform(db_session, ISSUER, "client-1")
-    assert found is not None and found.id == platform.id
+    assert found is not None
+    assert found.id == platform.id
     assert found.auth_token_audience == "https://lms.example.edu/aud"
     assert (found.name, found.source) == ("Moodle", "cli")
     assert [(d.deployment_id, d.source) for d in found.deployments] == [("1", "cli"), ("2", "cli")]

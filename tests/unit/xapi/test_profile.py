@@ -56,7 +56,8 @@ def test_every_borrowed_term_names_the_profile_that_defines_it() -> None:
         assert term.scheme == term.defined_in
     for term in TERMS:
         if term.ours:
-            assert term.defined_in is None and term.scheme == v.PROFILE_VERSION_IRI
+            assert term.defined_in is None
+            assert term.scheme == v.PROFILE_VERSION_IRI
 
 
 def test_everything_sent_is_a_known_term_and_our_extensions_have_concepts() -> None:
@@ -83,7 +84,8 @@ def test_one_template_per_interaction_and_object_type() -> None:
         assert template["inScheme"] == v.PROFILE_VERSION_IRI
         assert template["verb"] == spec.verb.iri
         assert template["objectActivityType"] == kind.iri
-        assert template["prefLabel"]["en"] and template["definition"]["en"]
+        assert template["prefLabel"]["en"]
+        assert template["definition"]["en"]
         assert "objectStatementRefTemplate" not in template
         assert template["rules"]
 
@@ -125,7 +127,8 @@ def test_primary_pattern_covers_every_template() -> None:
     patterns = {p["id"]: p for p in doc["patterns"]}
     primary = [p for p in doc["patterns"] if p.get("primary")]
     assert len(primary) == 1
-    assert primary[0]["prefLabel"]["en"] and primary[0]["definition"]["en"]
+    assert primary[0]["prefLabel"]["en"]
+    assert primary[0]["definition"]["en"]
     alternates = patterns[primary[0]["zeroOrMore"]]["alternates"]
     assert set(alternates) == {t["id"] for t in doc["templates"]}
     for pattern in doc["patterns"]:
@@ -141,10 +144,13 @@ def test_primary_pattern_covers_every_template() -> None:
 def test_document_shape_follows_the_profiles_spec() -> None:
     doc = profile_document()
     assert doc["@context"] == "https://w3id.org/xapi/profiles/context"
-    assert doc["id"] == v.PROFILE_IRI and doc["type"] == "Profile"
+    assert doc["id"] == v.PROFILE_IRI
+    assert doc["type"] == "Profile"
     assert doc["conformsTo"] == "https://w3id.org/xapi/profiles#1.0"
-    assert doc["prefLabel"]["en"] and doc["definition"]["en"]
-    assert doc["author"]["type"] == "Organization" and doc["author"]["name"]
+    assert doc["prefLabel"]["en"]
+    assert doc["definition"]["en"]
+    assert doc["author"]["type"] == "Organization"
+    assert doc["author"]["name"]
     versions = doc["versions"]
     assert versions[0]["id"] == v.PROFILE_VERSION_IRI
     assert versions[0]["wasRevisionOf"] == [v.PREVIOUS_VERSION_IRI]  # MUST, as it succeeds v1
@@ -152,7 +158,8 @@ def test_document_shape_follows_the_profiles_spec() -> None:
     assert v.PROFILE_IRI not in {ver["id"] for ver in versions}
     for concept in doc["concepts"]:
         assert concept["type"] in CONCEPT_TYPES
-        assert concept["prefLabel"]["en"] and concept["definition"]["en"]
+        assert concept["prefLabel"]["en"]
+        assert concept["definition"]["en"]
         if concept["type"].endswith("Extension"):
             assert json.loads(concept["inlineSchema"])["type"]
     ids = [c["id"] for c in doc["concepts"]] + [t["id"] for t in doc["templates"]]
