@@ -15,6 +15,7 @@ placement's key.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, Protocol
@@ -257,26 +258,34 @@ def record_reflection_edited(
     reflection: Reflection, revision: ReflectionRevision,
 ) -> bool:  # fmt: skip
     """Record ``edited``; the revision is the row, so each edit is its own statement."""
-    row = Row(
-        kind="reflection_revision", id=f"{placement.key}.{revision.id}", at=revision.created_at
+    return _record_revision(
+        builders.edited, session, person, placement, visit, reflection, revision
     )
-    post = _reflection_post(placement, reflection)
-    statement = builders.edited(
-        _who(person), _where(placement, visit), row, post=post, options=visit.options
-    )
-    return _record(session, statement, visit)
 
 
 def record_reflection_deleted(
     session: Session, person: Participant, placement: Placement, visit: Visit,
     reflection: Reflection, revision: ReflectionRevision,
 ) -> bool:  # fmt: skip
+    """Record ``deleted``; the deleting revision is the row."""
+    return _record_revision(
+        builders.deleted, session, person, placement, visit, reflection, revision
+    )
+
+
+def _record_revision(
+    build: Callable[..., Statement], session: Session, person: Participant,
+    placement: Placement, visit: Visit, reflection: Reflection, revision: ReflectionRevision,
+) -> bool:  # fmt: skip
     row = Row(
         kind="reflection_revision", id=f"{placement.key}.{revision.id}", at=revision.created_at
     )
-    post = _reflection_post(placement, reflection)
-    statement = builders.deleted(
-        _who(person), _where(placement, visit), row, post=post, options=visit.options
+    statement = build(
+        _who(person),
+        _where(placement, visit),
+        row,
+        post=_reflection_post(placement, reflection),
+        options=visit.options,
     )
     return _record(session, statement, visit)
 
