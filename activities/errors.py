@@ -6,16 +6,33 @@ imports Flask, so the status is plain data here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+
+def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark, translate later"
+    """Mark ``message`` for the catalogs (scripts/i18n extracts N_) without translating it:
+    the domain has no request and no language; the web layer translates where it shows it."""
+    return message
+
 
 class DomainError(Exception):
-    """A rule of an activity refused the action; ``message`` is shown as it is."""
+    """A rule of an activity refused the action. ``message`` is English with ``%(name)s``
+    placeholders filled from ``params``; mark it with ``N_`` so the page can translate it."""
 
     status = 400
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
+    def __init__(
+        self, message: str, *, code: str | None = None, params: Mapping[str, object] | None = None
+    ) -> None:
         self.message = message
+        self.params = dict(params or {})
+        super().__init__(self.text)
         self.code = code or type(self).__name__
+
+    @property
+    def text(self) -> str:
+        """The English message with its values filled in (logs, tests)."""
+        return self.message % self.params if self.params else self.message
 
 
 class NotAllowed(DomainError):

@@ -93,6 +93,10 @@ BY_KIND: dict[str, dict[str, Setting]] = {
         "min_words": Setting(15, _count(0, 1_000)),
         "edit_window_minutes": Setting(None, _count(1, 24 * 60, optional=True)),
         "several_per_learner": Setting(False, _bool),
+        # Participation grading (when the placement grades): full marks for this many
+        # reflections and this many replies to peers; partial work earns its share.
+        "grade_reflections": Setting(1, _count(0, 20)),
+        "grade_replies": Setting(0, _count(0, 50)),
     },
 }
 

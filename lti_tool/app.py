@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import access_log, db, delivery, error_pages, input_guard, security
+from lti_tool import access_log, db, delivery, error_pages, i18n, input_guard, security
 from lti_tool.config import Settings
 from lti_tool.features.activity.blueprint import bp as activity_bp
 from lti_tool.logs import configure_logging
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None) -> Flask:
             x_port=settings.proxy_fix_hops,
         )
     db.init_app(app, settings)
+    i18n.init_app(app)  # the launch's language, else the browser's, else English
     error_pages.init_app(app)
     input_guard.init_app(app)  # no NUL reaches a view (PostgreSQL text cannot hold one)
     security.init_app(app)  # CSP frame-ancestors, nosniff, referrer policy

@@ -24,6 +24,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lti_tool.db import current_settings, get_session
 from lti_tool.errors import UserFacingError
+from lti_tool.i18n import use_launch_locale
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.launch_state import find_page, make_store
 
@@ -100,6 +101,7 @@ def launch_required(view: F) -> F:
             )
         kwargs["launch"] = read_token(token)
         kwargs["launch_token"] = token
+        use_launch_locale(kwargs["launch"].locale)
         return view(*args, **kwargs)
 
     return cast(F, wrapper)

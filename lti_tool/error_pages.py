@@ -8,6 +8,7 @@ import logging
 import re
 
 from flask import Flask, render_template, request
+from flask_babel import gettext
 from markupsafe import Markup, escape
 from werkzeug.exceptions import HTTPException
 
@@ -70,8 +71,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> tuple[str, int]:
-        _log_refusal(error.code, error.status, error.message)
-        return _render(error.status, "This could not be done", error.message)
+        _log_refusal(error.code, error.status, error.text)
+        return _render(
+            error.status, gettext("This could not be done"), gettext(error.message, **error.params)
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> tuple[str, int, list[tuple[str, str]]]:
