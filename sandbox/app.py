@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import typing as t
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import jwt
 from flask import Blueprint, Flask, current_app, jsonify, redirect, render_template, request
@@ -33,6 +33,7 @@ from sandbox.platform import (
     resource_link_id,
     service_response,
 )
+from sandbox.profiles import STANDARD, Profile, profile_named
 from sandbox.storage import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -42,16 +43,18 @@ DEPLOYMENT_ID = "sandbox-deployment-1"
 bp = Blueprint("sandbox", __name__)
 
 
-def registration_values(base_url: str) -> dict[str, t.Any]:
+def registration_values(base_url: str, profile: str | Profile = STANDARD) -> dict[str, t.Any]:
     """What the tool must know of the sandbox: the ``add_platform`` keyword arguments."""
     base_url = base_url.rstrip("/")
+    config = SandboxConfig(base_url, "", CLIENT_ID, DEPLOYMENT_ID, profile_named(profile))
     return {
         "issuer": base_url,
         "client_id": CLIENT_ID,
         "auth_login_url": f"{base_url}/auth",
         "auth_token_url": f"{base_url}/token",
         "key_set_url": f"{base_url}/jwks",
-        "deployment_ids": (DEPLOYMENT_ID,),
+        # The deep-linking deployment of the first course: others are recorded at launch.
+        "deployment_ids": (config.deployment_for(people.COURSE_ID, deep_linking=True),),
         "name": "Peerloop sandbox LMS",
         "source": "sandbox",
     }
@@ -63,8 +66,10 @@ def create_sandbox_app(
     tool_url: str,
     database_url: str,
     production: bool = False,
+    profile: str | Profile = STANDARD,
 ) -> Flask:
-    """The sandbox for a tool at ``tool_url``, itself served at ``base_url``."""
+    """The sandbox for a tool at ``tool_url``, itself served at ``base_url``, behaving as
+    ``profile`` says (see ``sandbox.profiles``)."""
     if production:
         raise RuntimeError("the sandbox LMS is a development aid and never runs in production")
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
@@ -75,6 +80,7 @@ def create_sandbox_app(
         tool_url=tool_url.rstrip("/"),
         client_id=CLIENT_ID,
         deployment_id=DEPLOYMENT_ID,
+        profile=profile_named(profile),
     )
     app.extensions["sandbox.key"] = SandboxKey(store.private_key_pem())
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
@@ -150,6 +156,7 @@ def home() -> str:
         courses=[(course, store.links(course["id"])) for course in store.courses()],
         default_course=people.COURSE_ID,
         tool_url=_config().tool_url,
+        profile=_config().profile,
     )
 
 
@@ -182,6 +189,14 @@ def _login_urls(person: people.Person, hint: str, target: str | None) -> tuple[s
     else:
         login.set_deeplinking_launch_url()
     url = login.initiate_login(person.user_id)
+    if not _config().profile.login_names_client:
+        parts = urlsplit(url)
+        kept = [
+            (name, value)
+            for name, value in parse_qsl(parts.query)
+            if name not in ("client_id", "lti_deployment_id")
+        ]
+        url = urlunsplit(parts._replace(query=urlencode(kept)))
     # LTI Platform Storage: the tool keeps its state with us through postMessage to our frame
     # (window.parent), so launches work when the browser blocks third-party cookies. The plain
     # URL is the new-window fallback, where first-party cookies work.
@@ -299,24 +314,26 @@ def _check_client_assertion(assertion: str) -> None:
 def deep_linking_return() -> ResponseReturnValue:
     if not request.form.get("JWT"):
         raise SandboxError("The deep-linking response has no JWT.")
-    conf = _conf()
+    config = _config()
     try:
-        items = conf.validate_deeplinking_resp(request.form.to_dict())
+        if config.profile.tool_key_pasted:
+            items = _items_checked_with_pasted_key(request.form["JWT"])
+        else:
+            items = _conf().validate_deeplinking_resp(request.form.to_dict())
     except (LtiException, LtiDeepLinkingResponseException, jwt.InvalidTokenError) as exc:
         raise SandboxError(f"The deep-linking response was refused: {exc}") from None
     # lti1p3platform checks the signature and message type only (aud is not verified).
     claims = jwt.decode(request.form["JWT"], options={"verify_signature": False})
-    config = _config()
     if claims.get("aud") not in (config.base_url, [config.base_url]):
         raise SandboxError("The deep-linking response is addressed to another platform.")
     if claims.get("iss") != config.client_id:
         raise SandboxError("The deep-linking response comes from another client.")
-    deployment = claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id")
-    if deployment != config.deployment_id:
-        raise SandboxError("The deep-linking response names another deployment.")
     data = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/data")
     course_id = data.get("course") if isinstance(data, dict) else None
     current = _course(str(course_id or people.COURSE_ID))
+    deployment = claims.get("https://purl.imsglobal.org/spec/lti/claim/deployment_id")
+    if deployment != config.deployment_for(current["id"], deep_linking=True):
+        raise SandboxError("The deep-linking response names another deployment.")
     added = []
     for item in items:
         added.append(_add_item(item, current["id"]))
@@ -325,6 +342,43 @@ def deep_linking_return() -> ResponseReturnValue:
         added=added,
         course_url=f"{config.base_url}/course/{people.INSTRUCTOR.user_id}?course={current['id']}",
     )
+
+
+def _items_checked_with_pasted_key(token: str) -> list[dict[str, t.Any]]:
+    """The response's content items, its signature checked against the tool key the
+    administrator pasted (as Chamilo does: no JWKS URL, no kid lookup)."""
+    pem = _store().tool_public_pem()
+    if not pem:
+        raise SandboxError(
+            "No tool public key is set: paste Peerloop's key (`peerloop keys list --pem`) "
+            "on the tool key page first."
+        )
+    claims = jwt.decode(
+        token, pem, algorithms=["RS256"], options={"verify_aud": False, "require": ["exp"]}
+    )
+    message_type = claims.get("https://purl.imsglobal.org/spec/lti/claim/message_type")
+    if message_type != "LtiDeepLinkingResponse":
+        raise SandboxError("The token is not a deep-linking response.")
+    items = claims.get("https://purl.imsglobal.org/spec/lti-dl/claim/content_items") or []
+    if not isinstance(items, list):
+        raise SandboxError("The deep-linking response's content items are not a list.")
+    return items
+
+
+@bp.route("/admin/tool-key", methods=["GET", "POST"])
+def tool_key() -> ResponseReturnValue:
+    """Where the administrator pastes the tool's public key (``tool_key_pasted`` profiles)."""
+    if request.method == "POST":
+        pem = request.form.get("pem", "").strip()
+        try:
+            from cryptography.hazmat.primitives.serialization import load_pem_public_key
+
+            load_pem_public_key(pem.encode())
+        except ValueError:
+            raise SandboxError("That is not a PEM public key.") from None
+        _store().set_tool_public_pem(pem)
+        return redirect("/admin/tool-key", 303)
+    return render_template("sandbox/tool_key.html", pem=_store().tool_public_pem())
 
 
 def _add_item(item: dict[str, t.Any], course_id: str) -> dict[str, t.Any]:
@@ -341,6 +395,8 @@ def _add_item(item: dict[str, t.Any], course_id: str) -> dict[str, t.Any]:
     custom = item.get("custom") or {}
     if not all(isinstance(value, str) for value in custom.values()):
         raise SandboxError("Custom parameter values must be strings.")
+    if not _config().profile.keeps_item_custom:
+        custom = {}
     link_id = _store().add_link(
         str(title or "Untitled activity"), item.get("text"), url, custom, course_id
     )
@@ -375,9 +431,35 @@ def _check_type_id() -> None:
         raise SandboxError("type_id is missing from the line item URL")
 
 
+#: The AGS media types (AGS 2.0 §3.2, §3.3, §3.4), which ``strict_accept`` profiles demand.
+LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
+LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
+SCORE_MEDIA = "application/vnd.ims.lis.v1.score+json"
+FILTERS = ("resource_id", "resource_link_id", "tag")
+
+
+def _check_accept(*allowed: str) -> None:
+    # Compared verbatim, as Chamilo does: a list or a parameter is not the media type.
+    if _config().profile.strict_accept and request.headers.get("Accept") not in allowed:
+        raise LtiServiceException("Unsupported media type.", 415)
+
+
 @bp.route(COURSE + "/lineitems", methods=["GET", "POST"])
 def lineitems(course_id: str) -> ResponseReturnValue:
     _check_course(course_id)
+    _check_accept(LINEITEMS_MEDIA, LINEITEM_MEDIA)
+    if (
+        request.method == "GET"
+        and _config().profile.filtered_lineitems_break
+        and any(request.args.get(name) for name in FILTERS)
+    ):
+        # A PHP fatal error under display_errors: an HTML page, and still status 200.
+        return (
+            "<br />\n<b>Fatal error</b>:  Uncaught TypeError: getLineItems(): Argument #2 "
+            "must be of type int, string given in ImsLtiTool.php:512",
+            200,
+            {"Content-Type": "text/html; charset=UTF-8"},
+        )
     service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store(), course_id=course_id)
     if request.method == "POST":
         return service_response(lambda: service.handle_create_lineitem())
@@ -388,6 +470,7 @@ def lineitems(course_id: str) -> ResponseReturnValue:
 def lineitem(course_id: str, item_id: int) -> ResponseReturnValue:
     _check_course(course_id)
     _check_type_id()
+    _check_accept(LINEITEM_MEDIA)
     service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store(), course_id=course_id)
     key = str(item_id)
     if request.method == "PUT":
@@ -401,6 +484,7 @@ def lineitem(course_id: str, item_id: int) -> ResponseReturnValue:
 def scores(course_id: str, item_id: int) -> ResponseReturnValue:
     _check_course(course_id)
     _check_type_id()
+    _check_accept(SCORE_MEDIA)
     service = SandboxAgs(FlaskPlatformRequest(request), _conf(), _store(), course_id=course_id)
     return service_response(lambda: service.handle_update_score(str(item_id)))
 

@@ -34,6 +34,7 @@ from lti1p3platform.service_connector import (
 )
 
 from sandbox import people
+from sandbox.profiles import STANDARD, Profile
 from sandbox.storage import Store, link_key
 
 
@@ -45,6 +46,14 @@ class SandboxConfig:
     tool_url: str
     client_id: str
     deployment_id: str
+    profile: Profile = STANDARD
+
+    def deployment_for(self, course_id: str, *, deep_linking: bool) -> str:
+        """The deployment id a message in ``course_id`` carries (see ``deployment_per_course``)."""
+        if not self.profile.deployment_per_course:
+            return self.deployment_id
+        number = "1" if deep_linking else "2"
+        return number if course_id == people.COURSE_ID else f"{course_id}-{number}"
 
     @property
     def tool_login_url(self) -> str:
@@ -214,6 +223,8 @@ class SandboxLaunch(LTIAdvantageMessageLaunchAbstract):  # type: ignore[misc]  #
         super().__init__(request, conf)
         self.store = store
         self.config = conf.config
+        #: Where the launch form posts, when not the redirect URI (``posts_to_link_url``).
+        self._post_to: str | None = None
 
     def validate_preflight_response(self, preflight_response: dict[str, t.Any]) -> None:
         super().validate_preflight_response(preflight_response)
@@ -264,6 +275,13 @@ class SandboxLaunch(LTIAdvantageMessageLaunchAbstract):  # type: ignore[misc]  #
             }
         )
         self.set_nrps(self.config.memberships_url(course_id))
+        self.set_extra_claims(
+            {
+                "https://purl.imsglobal.org/spec/lti/claim/deployment_id": (
+                    self.config.deployment_for(course_id, deep_linking=hint == "deep-linking")
+                )
+            }
+        )
         if hint == "deep-linking":
             if not person.is_instructor:
                 raise SandboxError("only the instructor can add activities")
@@ -280,7 +298,12 @@ class SandboxLaunch(LTIAdvantageMessageLaunchAbstract):  # type: ignore[misc]  #
         self.set_launch_url(row["url"])
         self.set_resource_link_claim(resource_link_id(row["id"]), row["text"], row["title"])
         if row["custom"]:
-            self.set_custom_parameters_claim(row["custom"])
+            custom = dict(row["custom"])
+            if self.config.profile.lowercases_custom_keys:
+                custom = {str(key).lower(): value for key, value in custom.items()}
+            self.set_custom_parameters_claim(custom)
+        if self.config.profile.posts_to_link_url:
+            self._post_to = str(row["url"])
         items = self.store.lineitems(
             course_id=course_id, resource_link_id=resource_link_id(row["id"])
         )
@@ -291,6 +314,8 @@ class SandboxLaunch(LTIAdvantageMessageLaunchAbstract):  # type: ignore[misc]  #
 
     def render_launch_form(self, launch_data: dict[str, t.Any], **kwargs: t.Any) -> t.Any:
         render: Callable[[dict[str, t.Any]], t.Any] = kwargs["render"]
+        if self._post_to:
+            launch_data = launch_data | {"launch_url": self._post_to}
         return render(launch_data)
 
 

@@ -144,6 +144,17 @@ class Store:
             return self.private_key_pem()
         return pem
 
+    def tool_public_pem(self) -> str | None:
+        """The tool's public key as the administrator pasted it (``tool_key_pasted``)."""
+        with self.engine.begin() as conn:
+            pem = conn.scalar(select(setting.c.value).where(setting.c.name == "tool_public_pem"))
+        return str(pem) if pem else None
+
+    def set_tool_public_pem(self, pem: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(setting.delete().where(setting.c.name == "tool_public_pem"))
+            conn.execute(insert(setting).values(name="tool_public_pem", value=pem))
+
     # -- courses ----------------------------------------------------------------------------
 
     def courses(self) -> list[dict[str, Any]]:

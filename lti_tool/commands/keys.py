@@ -14,8 +14,14 @@ cli = AppGroup("keys", help="The tool's signing keys, published at /lti/jwks.")
 
 
 @cli.command("list")
-def list_() -> None:
-    """Show each key's kid, status and dates (current, retiring, retired)."""
+@click.option(
+    "--pem",
+    is_flag=True,
+    help="Also print each key's public half as PEM, for an LMS that takes a pasted key "
+    "instead of the /lti/jwks URL (Chamilo).",
+)
+def list_(pem: bool) -> None:
+    """Show each key's kid, status and dates (current, retiring, retired), newest first."""
     rows = keys.all_keys(get_session())
     if not rows:
         click.echo("No key yet: the first one is made on first use (or `peerloop keys rotate`).")
@@ -27,6 +33,8 @@ def list_() -> None:
         if row.status == keys.RETIRING and row.retire_after is not None:
             until = f"{row.retire_after:%Y-%m-%d %H:%M}"
         click.echo(f"{row.kid:<45} {status:<9} {row.created_at:%Y-%m-%d %H:%M:%S}  {until}")
+        if pem:
+            click.echo(keys.public_pem(row))
 
 
 @cli.command("rotate")

@@ -20,7 +20,13 @@ cli = AppGroup("sandbox", help="The sandbox LMS: a local platform for trying Pee
     show_default=True,
     help="The sandbox's own storage (never the tool's database).",
 )
-def run(port: int, host: str, database: str) -> None:
+@click.option(
+    "--profile",
+    default="standard",
+    show_default=True,
+    help="Which LMS the sandbox behaves like: standard or chamilo (see sandbox/profiles.py).",
+)
+def run(port: int, host: str, database: str, profile: str) -> None:
     """Register the sandbox with the tool's database and serve it until Ctrl-C."""
     config = current_settings()
     if config.is_production:
@@ -29,6 +35,7 @@ def run(port: int, host: str, database: str) -> None:
         )
     try:
         from sandbox import create_sandbox_app
+        from sandbox.profiles import profile_named
         from sandbox.tool_registration import register_with_tool
     except ImportError as exc:  # lti1p3platform is an optional dependency
         raise click.ClickException(
@@ -38,14 +45,20 @@ def run(port: int, host: str, database: str) -> None:
         from pathlib import Path
 
         Path(database.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        chosen = profile_named(profile)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--profile") from None
     base_url = f"http://{host}:{port}"
     session = get_session()
-    platform, added = register_with_tool(session, base_url)
+    platform, added = register_with_tool(session, base_url, chosen)
     session.commit()
     click.echo(
         f"{'Registered' if added else 'Already registered'}: sandbox {platform.issuer} "
         f"(client id {platform.client_id}) with the tool at {config.base_url}."
     )
-    app = create_sandbox_app(base_url=base_url, tool_url=config.base_url, database_url=database)
+    app = create_sandbox_app(
+        base_url=base_url, tool_url=config.base_url, database_url=database, profile=chosen
+    )
     click.echo(f"Sandbox LMS on {base_url} — open it in a browser. Ctrl-C stops it.")
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -100,6 +100,13 @@ def published_jwks(session: Session, now: datetime | None = None) -> dict[str, A
     return {"keys": keys}
 
 
+def public_pem(row: ToolKey) -> str:
+    """The public half of ``row`` as PEM (SubjectPublicKeyInfo), for platforms that take a
+    pasted key instead of a key set URL (Chamilo)."""
+    public = {k: v for k, v in row.public_jwk.items() if k in PUBLIC_FIELDS}
+    return jwk.JWK(**public).export_to_pem().decode("ascii")
+
+
 def all_keys(session: Session) -> list[ToolKey]:
     """Every stored key, newest first (for ``peerloop keys list``)."""
     return list(

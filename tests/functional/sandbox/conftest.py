@@ -21,6 +21,13 @@ def sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
 
 
 @pytest.fixture
+def chamilo(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
+    """The sandbox behaving like Chamilo 1.11 (``sandbox.profiles.CHAMILO``)."""
+    with running_sandbox(live_app.app, live_app.url, tmp_path, "chamilo") as running:  # type: ignore[attr-defined]
+        yield running
+
+
+@pytest.fixture
 def tool_session(live_app: LiveServer) -> Iterator[Session]:
     """A session on the live tool's database."""
     session: Session = live_app.app.extensions["peerloop.sessions"]()  # type: ignore[attr-defined]

@@ -38,15 +38,20 @@ class Sandbox:
 
 
 @contextmanager
-def running_sandbox(tool_app: Flask, tool_url: str, tmp_path: Path) -> Iterator[Sandbox]:
+def running_sandbox(
+    tool_app: Flask, tool_url: str, tmp_path: Path, profile: str = "standard"
+) -> Iterator[Sandbox]:
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_sandbox_app(
-        base_url=base_url, tool_url=tool_url, database_url=f"sqlite:///{tmp_path}/sandbox.sqlite"
+        base_url=base_url,
+        tool_url=tool_url,
+        database_url=f"sqlite:///{tmp_path}/sandbox.sqlite",
+        profile=profile,
     )
     session: Session = tool_app.extensions["peerloop.sessions"]()
     try:
-        platform, _ = register_with_tool(session, base_url)
+        platform, _ = register_with_tool(session, base_url, profile)
         session.commit()
         platform_id = platform.id
     finally:
