@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from lti_tool.db import session_factory
+from lti_tool.lti.placement_links import PLACEMENT_PREFIX
 from lti_tool.models import ChangeCounter, Platform
 from lti_tool.models.change_counter import PLATFORMS
 
@@ -131,7 +132,8 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _security_headers(response: Response) -> Response:
         sources = frame_ancestors(app)
-        if response.status_code >= 400 and request.path in LAUNCH_PATHS:
+        launching = request.path in LAUNCH_PATHS or request.path.startswith(PLACEMENT_PREFIX)
+        if response.status_code >= 400 and launching:
             known = sources.split()
             sources = " ".join([*known, *(o for o in launch_origins() if o not in known)])
         response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {sources}")

@@ -24,7 +24,12 @@ from lti_tool.lti.claims import (
     SCOPE_RESULT_READONLY,
     SCOPE_SCORE,
 )
-from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
+from lti_tool.lti.service_client import (
+    NotJsonError,
+    PlatformServiceError,
+    ServiceClient,
+    answered,
+)
 from lti_tool.models import GradeSync, Platform
 
 LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
@@ -154,7 +159,39 @@ class AgsClient:
             )
             if value
         }
-        url: str | None = with_params(self._container(), filters) if filters else self._container()
+        if not filters:
+            return self._line_items(self._container())
+        try:
+            return self._line_items(with_params(self._container(), filters))
+        except NotJsonError as filtered:
+            # Some platforms break on a filter (Chamilo: an HTML error page with status 200).
+            # Filters are optional for them anyway: read the whole list and filter it here.
+            log_event(
+                "ags_filtered_lookup_failed",
+                logging.WARNING,
+                asked=filtered.asked,
+                answered=filtered.answered,
+            )
+            try:
+                everything = self._line_items(self._container())
+            except NotJsonError as unfiltered:
+                raise PlatformServiceError(
+                    "Peerloop looked for its line item in the LMS's gradebook and the LMS's "
+                    f"answers were not JSON: {filtered.asked} answered {filtered.answered}; "
+                    f"the whole list, {unfiltered.asked}, answered {unfiltered.answered}.",
+                    status=unfiltered.status,
+                    url=unfiltered.url,
+                ) from unfiltered
+        return [
+            item
+            for item in everything
+            if (resource_link_id is None or item.resource_link_id == resource_link_id)
+            and (resource_id is None or item.resource_id == resource_id)
+            and (tag is None or item.tag == tag)
+        ]
+
+    def _line_items(self, url: str | None) -> list[LineItem]:
+        """The line items at ``url`` and its ``Link: rel="next"`` pages."""
         items: list[LineItem] = []
         pages = 0
         while url and pages < MAX_PAGES:
@@ -162,7 +199,8 @@ class AgsClient:
             body = self.client.json_body(response)
             if not isinstance(body, list):
                 raise PlatformServiceError(
-                    "The platform's line-item list was not a JSON array.", url=url
+                    f"The platform's line-item list was not a JSON array ({answered(response)}).",
+                    url=url,
                 )
             items.extend(LineItem.from_json(entry) for entry in body)
             url = response.links.get("next", {}).get("url")
@@ -264,7 +302,9 @@ class AgsClient:
                 "POST",
                 sub_url(line_item_url, "/scores"),
                 scopes=self.scopes,
-                accept="application/json",
+                # AGS 2.0 §3.4: the score media type both ways. Chamilo compares Accept
+                # verbatim (415 otherwise); Moodle and Canvas accept it too.
+                accept=SCORE_MEDIA,
                 content_type=SCORE_MEDIA,
                 json=score,
             )

@@ -42,6 +42,9 @@ class LaunchContext:
     #: NRPS claim (context_memberships_url), if the platform offers NRPS.
     nrps: dict[str, Any] | None = None
     custom: dict[str, Any] = field(default_factory=dict)
+    #: The launch's ``target_link_uri``: a placement's link carries its key in it (see
+    #: ``lti.placement_links``).
+    target_link_uri: str | None = None
     #: Server-side id of this launch (generated per launch; the id_token's own ``jti`` is
     #: not trusted to be unique across platforms).
     launch_id: str = ""

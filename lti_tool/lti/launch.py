@@ -411,6 +411,7 @@ def build_context(launch: ValidatedLaunch) -> LaunchContext:
         ags_endpoint=_dict_or_none(claims.get(AGS_CLAIM)),
         nrps=_dict_or_none(claims.get(NRPS_CLAIM)),
         custom=custom if isinstance(custom, dict) else {},
+        target_link_uri=_str(claims.get(CLAIM + "target_link_uri")),
         launch_id=secrets.token_urlsafe(16),
         launched_at=time.time(),
     )

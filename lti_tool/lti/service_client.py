@@ -10,7 +10,9 @@ failure raised as ``PlatformServiceError`` carrying the platform's own message.
 
 from __future__ import annotations
 
+import html
 import json as jsonlib
+import re
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
@@ -53,6 +55,44 @@ class PlatformServiceError(Exception):
         #: the caller knows best what the status means for its call.
         self.explained = explained
 
+
+def first_line(text: str, limit: int = 160) -> str:
+    """The first line of text of a body, HTML tags dropped (an error page's first words)."""
+    for line in _TAGS.sub("", _BREAKS.sub("\n", text)).splitlines():
+        words = " ".join(html.unescape(line).split())
+        if words:
+            return words if len(words) <= limit else words[: limit - 1] + "…"
+    return ""
+
+
+def asked(response: requests.Response) -> str:
+    """The request behind ``response`` as ``METHOD URL``."""
+    request = response.request
+    return f"{request.method or 'GET'} {request.url or response.url}"
+
+
+def answered(response: requests.Response) -> str:
+    """What came back, for a message: status, content type and the body's first line."""
+    content_type = response.headers.get("Content-Type") or "no content type"
+    line = first_line(response.text)
+    return f"HTTP {response.status_code}, {content_type}" + (f": {line!r}" if line else ", empty")
+
+
+class NotJsonError(PlatformServiceError):
+    """A successful status whose body is not JSON (often an HTML error page served with 200)."""
+
+    def __init__(self, response: requests.Response) -> None:
+        super().__init__(
+            f"The platform's answer to {asked(response)} was not JSON ({answered(response)}).",
+            status=response.status_code,
+            url=response.request.url or response.url,
+        )
+        self.asked = asked(response)
+        self.answered = answered(response)
+
+
+_TAGS = re.compile(r"<[^>]*>")
+_BREAKS = re.compile(r"<(?:br|/p|/div|/h[1-6]|/li|/tr)\b[^>]*>", re.IGNORECASE)
 
 #: Bodies that say nothing (Moodle answers some refusals with ``[]``).
 _EMPTY_BODIES = frozenset({"", "[]", "{}", "null", '""'})
@@ -250,6 +290,4 @@ class ServiceClient:
         try:
             return response.json()
         except ValueError as exc:
-            raise PlatformServiceError(
-                "The platform's answer was not JSON.", status=response.status_code, url=response.url
-            ) from exc
+            raise NotJsonError(response) from exc

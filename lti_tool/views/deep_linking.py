@@ -18,6 +18,7 @@ from lti_tool.lti import deep_linking
 from lti_tool.lti.claims import DEEP_LINKING_REQUEST, PLACEMENT_PARAM
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.launch_state import make_store
+from lti_tool.lti.placement_links import placement_url
 from lti_tool.views.picker_form import PickerForm
 
 bp = Blueprint("deep_linking", __name__)
@@ -128,7 +129,7 @@ def create_placement(launch: LaunchContext, launch_token: str) -> tuple[str, int
         score_maximum=form.score_maximum if form.grading else None,
     )
     item = deep_linking.resource_link_item(
-        f"{current_settings().base_url}/lti/launch",
+        placement_url(current_settings().base_url, placement.key),
         form.title,
         text=form.prompt[:200],
         custom={PLACEMENT_PARAM: placement.key},

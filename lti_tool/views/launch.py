@@ -234,7 +234,10 @@ def _platform_error() -> None:
 
 
 @bp.post("/launch")
-def launch() -> BaseResponse:
+# A placement's own link (``lti.placement_links``): Chamilo posts the id_token to the link's URL.
+# The key in this path is not read: the launch's signed target_link_uri names the placement.
+@bp.post("/launch/p/<key>")
+def launch(key: str | None = None) -> BaseResponse:
     """The platform's form POST with the id_token."""
     _platform_error()
     store = _store()

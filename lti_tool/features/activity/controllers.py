@@ -14,10 +14,11 @@ from lti_tool.db import current_settings, get_session
 from lti_tool.errors import UserFacingError
 from lti_tool.features.activity.forms import TestScoreForm
 from lti_tool.lti.ags import sync_score
-from lti_tool.lti.claims import PLACEMENT_PARAM, RESOURCE_LINK_REQUEST
+from lti_tool.lti.claims import RESOURCE_LINK_REQUEST
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.launch_state import find_page, make_store, put_page
 from lti_tool.lti.nrps import Member
+from lti_tool.lti.placement_links import launch_key
 from lti_tool.models import GradeSync, Platform
 from lti_tool.roster import course_roster
 from lti_tool.views.picker_form import PickerForm
@@ -29,7 +30,8 @@ NOTICES = {
 
 
 def _launch_key(launch: LaunchContext) -> str | None:
-    return str(launch.custom.get(PLACEMENT_PARAM) or "") or None
+    # The custom value, else the key in the link's URL (LMSs that drop custom: Chamilo).
+    return launch_key(launch.custom, launch.target_link_uri, current_settings().base_url)
 
 
 def launch_placement(launch: LaunchContext) -> Placement | None:

@@ -233,5 +233,5 @@ def test_a_broken_lookup_says_what_was_asked_and_what_came_back(
     assert "HTTP 200" in message
     assert "text/html" in message
     assert "Fatal error: Uncaught TypeError: getLineItems()" in message  # its first line of text
-    assert f"GET {container} " in message  # the unfiltered retry, named too
+    assert f"GET {container}, answered" in message  # the unfiltered retry, named too
     assert "not JSON" in message
