@@ -5,5 +5,6 @@ and refused in production settings.
 """
 
 from sandbox.app import create_sandbox_app, registration_values
+from sandbox.profiles import PROFILES, profile_named
 
-__all__ = ["create_sandbox_app", "registration_values"]
+__all__ = ["PROFILES", "create_sandbox_app", "profile_named", "registration_values"]

@@ -104,7 +104,8 @@ def public_pem(row: ToolKey) -> str:
     """The public half of ``row`` as PEM (SubjectPublicKeyInfo), for platforms that take a
     pasted key instead of a key set URL (Chamilo)."""
     public = {k: v for k, v in row.public_jwk.items() if k in PUBLIC_FIELDS}
-    return jwk.JWK(**public).export_to_pem().decode("ascii")
+    pem: bytes = jwk.JWK(**public).export_to_pem()
+    return pem.decode("ascii")
 
 
 def all_keys(session: Session) -> list[ToolKey]:

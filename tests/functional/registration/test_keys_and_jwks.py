@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import json
 
+import jwt
 from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.cli import main
+from lti_tool.lti.keys import signing_key
 from lti_tool.models import ToolKey
 
 PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi"}
@@ -89,3 +91,21 @@ def test_jwks_page_never_contains_private_key_material(
     assert len(json.loads(text)["keys"]) == 1
     for line in _private_material(db_session):
         assert line not in text
+
+
+def test_list_pem_prints_each_public_key_that_verifies_our_signatures(
+    client: FlaskClient, runner: FlaskCliRunner, db_session: Session
+) -> None:
+    """For an LMS that takes a pasted key instead of /lti/jwks (Chamilo)."""
+    (kid,) = _kids(client)
+    listed = runner.invoke(main, args=["keys", "list", "--pem"])
+    assert listed.exit_code == 0, listed.output
+    assert listed.output.count("-----BEGIN PUBLIC KEY-----") == 1
+    assert "PRIVATE KEY" not in listed.output
+    for line in _private_material(db_session):
+        assert line not in listed.output
+    pem = listed.output[listed.output.index("-----BEGIN") :].strip()
+    signed_kid, private = signing_key(db_session)
+    assert signed_kid == kid
+    token = jwt.encode({"iss": "peerloop"}, private, algorithm="RS256")
+    assert jwt.decode(token, pem, algorithms=["RS256"]) == {"iss": "peerloop"}

@@ -69,9 +69,7 @@ def launch(browser: requests.Session, sandbox: Sandbox, path: str) -> requests.R
 def place_activity(
     browser: requests.Session, sandbox: Sandbox, session: Session, course: str = ""
 ) -> tuple[dict[str, object], Placement]:
-    picker = launch(
-        browser, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/deep-linking{course}"
-    )
+    picker = launch(browser, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/deep-linking{course}")
     returned = submit(
         browser, picker, "picker", title=TITLE, prompt=PROMPT, grading="on", score_maximum="10"
     )

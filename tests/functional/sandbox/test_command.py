@@ -79,3 +79,14 @@ def test_run_registers_the_sandbox_once_and_serves_it(database_url: str, tmp_pat
         assert [d.deployment_id for d in platform.deployments] == ["sandbox-deployment-1"]
         assert platform.auth_token_url == f"http://127.0.0.1:{port}/token"
     engine.dispose()
+
+
+def test_an_unknown_profile_is_refused_in_one_line(database_url: str) -> None:
+    app = create_app(make_settings(database_url))
+    result = app.test_cli_runner().invoke(
+        main, args=["sandbox", "run", "--port", str(free_port()), "--profile", "blackboard"]
+    )
+    assert result.exit_code == 2
+    assert "unknown sandbox profile 'blackboard'; choose one of standard, chamilo" in result.output
+    assert "Traceback" not in result.output
+    app.extensions["peerloop.engine"].dispose()
