@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 from sqlalchemy.orm import Session
 
-from lti_tool.errors import UserFacingError
+from lti_tool.errors import N_, UserFacingError
 from lti_tool.logs import log_event
 from lti_tool.lti import registrations
 from lti_tool.lti.claims import (
@@ -40,7 +40,7 @@ class DynamicRegistrationError(UserFacingError):
     """A registration that could not finish; the message tells the LMS admin what to do."""
 
     status = 502
-    title = "Peerloop could not be registered with your LMS"
+    title = N_("Peerloop could not be registered with your LMS")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
+from lti_tool.errors import N_
 from lti_tool.lti import registrations
 from lti_tool.lti.claims import (
     AGS_CLAIM,
@@ -170,10 +171,13 @@ def _check_signature(
         now = datetime.now(UTC).timestamp()
         exp = float(claims.get("exp", 0))
         raise InvalidLaunchMessageError(
-            f"The launch message expired at {_when(exp)}, {now - exp:.0f} seconds before "
-            f"Peerloop received it (clock leeway {leeway} s). Open the activity again; if it "
-            "keeps happening, the LMS server's clock is wrong.",
+            N_(
+                "The launch message expired at %(when)s, %(seconds)s seconds before Peerloop "
+                "received it (clock leeway %(leeway)s s). Open the activity again; if it keeps "
+                "happening, the LMS server's clock is wrong."
+            ),
             code="expired",
+            params={"when": _when(exp), "seconds": f"{now - exp:.0f}", "leeway": leeway},
         ) from exc
     except jwt.ImmatureSignatureError as exc:
         now = datetime.now(UTC).timestamp()
@@ -346,9 +350,12 @@ def validate_launch(
     if issuer != login.issuer:
         _require_issuer(session, issuer)  # an unknown issuer says so first
         raise LaunchStateError(
-            f"The launch came from {issuer}, but the login that preceded it from "
-            f"{login.issuer}. Open the activity again from your LMS.",
+            N_(
+                "The launch came from %(issuer)s, but the login that preceded it from "
+                "%(login_issuer)s. Open the activity again from your LMS."
+            ),
             code="state_mismatch",
+            params={"issuer": issuer, "login_issuer": login.issuer},
         )
     platform = known_platform(session, issuer, login.client_id)
     _check_audience(claims, platform.client_id)
@@ -358,8 +365,10 @@ def validate_launch(
     _check_signature(id_token, alg, key.key, platform, claims, settings.clock_leeway_seconds)
     if claims.get("nonce") != login.nonce:
         raise LaunchStateError(
-            "The launch message's nonce does not belong to the login started in this browser. "
-            "Open the activity again from your LMS.",
+            N_(
+                "The launch message's nonce does not belong to the login started in this "
+                "browser. Open the activity again from your LMS."
+            ),
             code="state_mismatch",
         )
     _check_message(claims, settings)
@@ -373,9 +382,11 @@ def validate_launch(
 
 def raise_replay() -> None:
     raise LaunchStateError(
-        "This launch message was already used (its nonce was seen before): a launch can be "
-        "used once. Open the activity again from your LMS.",
-        title="This launch was already used",
+        N_(
+            "This launch message was already used (its nonce was seen before): a launch can "
+            "be used once. Open the activity again from your LMS."
+        ),
+        title=N_("This launch was already used"),
         code="nonce_replayed",
     )
 

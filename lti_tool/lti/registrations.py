@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from activities.db import utcnow
 from activities.placements import Placement
-from lti_tool.errors import UserFacingError
+from lti_tool.errors import N_, UserFacingError
 from lti_tool.logs import log_event
 from lti_tool.models import Deployment, GradeSync, Platform
 
@@ -28,7 +28,7 @@ class RegistrationError(UserFacingError):
     """A registration value or request an administrator has to correct."""
 
     status = 400
-    title = "This registration could not be saved"
+    title = N_("This registration could not be saved")
 
 
 def _is_loopback(host: str) -> bool:

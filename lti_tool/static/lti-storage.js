@@ -6,6 +6,7 @@
  *                "get" (launch: read them back and post them to /lti/launch/verify)
  *   data-target  the lti_storage_target frame name the LMS gave ("_parent" = the parent)
  *   data-origin  the LMS's origin: messages go only there and are accepted only from there
+ *   data-no-answer  the "storage did not answer ({reason})" sentence in the reader's language
  */
 (function () {
   "use strict";
@@ -53,7 +54,9 @@
   function showFallback(reason) {
     var status = document.getElementById("storage-status");
     var fallback = document.getElementById("storage-fallback");
-    if (status) { status.textContent = "The LMS's storage did not answer (" + reason + ")."; }
+    // The sentence comes translated from the page (data-no-answer), "{reason}" marking the slot.
+    var text = cfg.noAnswer || "The LMS's storage did not answer ({reason}).";
+    if (status) { status.textContent = text.replace("{reason}", reason); }
     if (fallback) { fallback.hidden = false; }
   }
 
