@@ -402,6 +402,9 @@ def build_context(launch: ValidatedLaunch) -> LaunchContext:
     link = claims.get(CLAIM + "resource_link") or {}
     custom = claims.get(CLAIM + "custom")
     platform_claim = claims.get(CLAIM + "tool_platform")
+    presentation = claims.get(CLAIM + "launch_presentation")
+    # The language of this launch's page (LTI), else the person's (OpenID Connect).
+    shown_in = _str(presentation.get("locale")) if isinstance(presentation, dict) else None
     return LaunchContext(
         platform_id=launch.platform.id,
         issuer=launch.platform.issuer,
@@ -412,7 +415,7 @@ def build_context(launch: ValidatedLaunch) -> LaunchContext:
         roles=normalise_roles(claims.get(CLAIM + "roles") or []),
         name=_str(claims.get("name")),
         email=_str(claims.get("email")),
-        locale=_str(claims.get("locale")),
+        locale=shown_in or _str(claims.get("locale")),
         context_id=_str(context.get("id")) if isinstance(context, dict) else None,
         context_title=_str(context.get("title")) if isinstance(context, dict) else None,
         resource_link_id=_str(link.get("id")) if isinstance(link, dict) else None,
