@@ -119,10 +119,8 @@ def test_domain_error_page_in_spanish_shows_the_values(app: Flask) -> None:
         "La reflexión es demasiado larga: tiene 20.001 caracteres y el máximo es 20.000. "
         "Acórtala y vuelve a intentarlo."
     ) in spanish.get_data(as_text=True)
-    assert (
-        "The reflection is too long: 20,001 characters, at most 20,000."
-        in english.get_data(as_text=True)
-    )
+    english_text = "The reflection is too long: 20,001 characters, at most 20,000."
+    assert english_text in english.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
