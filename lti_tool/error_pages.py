@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from decimal import Decimal
 
 from flask import Flask, render_template, request
@@ -17,6 +18,7 @@ from werkzeug.exceptions import HTTPException
 
 from activities.errors import DomainError
 from lti_tool.errors import N_, UserFacingError
+from lti_tool.i18n import date_time
 from lti_tool.logs import log_event
 
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -48,16 +50,18 @@ def inline_code(text: str) -> Markup:
     return Markup(_CODE.sub(r"<code>\1</code>", escaped))  # noqa: S704
 
 
+def _value(value: object) -> object:
+    if isinstance(value, datetime):
+        return date_time(value)
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return format_decimal(value)
+    return value
+
+
 def say(message: str, params: Mapping[str, object]) -> str:
-    """``message`` in the reader's language with its values, numbers written the reader's
-    way (20,000 / 20.000)."""
-    values = {
-        name: format_decimal(value)
-        if isinstance(value, int | float | Decimal) and not isinstance(value, bool)
-        else value
-        for name, value in params.items()
-    }
-    return str(gettext(message, **values))
+    """``message`` in the reader's language with its values, numbers and times written the
+    reader's way (20,000 / 20.000; Dec 2, 2026 / 2 dic 2026)."""
+    return str(gettext(message, **{name: _value(value) for name, value in params.items()}))
 
 
 def translated(error: UserFacingError) -> tuple[str, str, str | None]:

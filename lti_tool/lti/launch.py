@@ -72,6 +72,14 @@ def _when(timestamp: float) -> str:
         return str(timestamp)
 
 
+def _moment(timestamp: float) -> datetime | str:
+    """A claim's time for a message's values: the error page writes it the reader's way."""
+    try:
+        return datetime.fromtimestamp(timestamp, UTC)
+    except (OverflowError, ValueError, OSError):
+        return str(timestamp)
+
+
 def _plain(value: str) -> bool:
     """Printable and of a sane length: anything else cannot be a registered identifier
     (and a NUL would make PostgreSQL refuse the query)."""
@@ -177,7 +185,7 @@ def _check_signature(
                 "happening, the LMS server's clock is wrong."
             ),
             code="expired",
-            params={"when": _when(exp), "seconds": f"{now - exp:.0f}", "leeway": leeway},
+            params={"when": _moment(exp), "seconds": f"{now - exp:.0f}", "leeway": leeway},
         ) from exc
     except jwt.ImmatureSignatureError as exc:
         now = datetime.now(UTC).timestamp()

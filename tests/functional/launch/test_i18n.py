@@ -4,8 +4,11 @@ Accept-Language, else English; error pages, domain refusals and their values inc
 from __future__ import annotations
 
 import re
+import time
+from datetime import UTC, datetime
 
 import pytest
+from babel.dates import format_datetime
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -148,3 +151,19 @@ def test_expired_page_address_in_the_browsers_language(client: FlaskClient) -> N
     assert response.status_code == 401
     assert "Tu sesión en esta página del curso terminó" in html
     assert "La dirección de esta página caducó o no la creó Peerloop." in html
+
+
+def test_expired_launch_in_spanish_writes_its_time_the_spanish_way(
+    client: FlaskClient, lms: PlatformSigner
+) -> None:
+    """The launch's refusal, before any launch is accepted: the browser's language, the
+    expiry as a Spanish date and time rather than ISO text."""
+    now = int(time.time())
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "es"
+    response = lms.launch(client, exp=now - 60, iat=now - 120)
+    html = response.get_data(as_text=True)
+    when = format_datetime(datetime.fromtimestamp(now - 60, UTC), "medium", locale="es")
+    assert response.status_code == 401
+    assert "No se aceptó el mensaje de inicio del LMS" in html
+    assert f"El mensaje de inicio caducó el {when}, " in html
+    assert "(margen de reloj: 5 s)" in html
