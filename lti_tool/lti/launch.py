@@ -65,13 +65,6 @@ class ValidatedLaunch:
     claims: dict[str, Any]
 
 
-def _when(timestamp: float) -> str:
-    try:
-        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    except (OverflowError, ValueError, OSError):
-        return str(timestamp)
-
-
 def _moment(timestamp: float) -> datetime | str:
     """A claim's time for a message's values: the error page writes it the reader's way."""
     try:
@@ -191,10 +184,13 @@ def _check_signature(
         now = datetime.now(UTC).timestamp()
         iat = float(claims.get("iat", claims.get("nbf", 0)))
         raise InvalidLaunchMessageError(
-            f"The launch message was issued at {_when(iat)}, {iat - now:.0f} seconds in "
-            f"Peerloop's future (clock leeway {leeway} s): the clocks of the LMS and Peerloop "
-            "differ. Ask the LMS administrator to synchronise the LMS server's clock (NTP).",
+            N_(
+                "The launch message was issued at %(when)s, %(seconds)s seconds in Peerloop's "
+                "future (clock leeway %(leeway)s s): the clocks of the LMS and Peerloop "
+                "differ. Ask the LMS administrator to synchronise the LMS server's clock (NTP)."
+            ),
             code="clock_skew",
+            params={"when": _moment(iat), "seconds": f"{iat - now:.0f}", "leeway": leeway},
         ) from exc
     except jwt.InvalidAudienceError as exc:
         raise InvalidLaunchMessageError(
@@ -232,8 +228,11 @@ def _check_message(claims: dict[str, Any], settings: Settings) -> str:
     if message_type == RESOURCE_LINK_REQUEST:
         if not claims.get("sub"):
             raise InvalidLaunchMessageError(
-                "The launch message does not say who the user is (no 'sub' claim). Peerloop "
-                "activities need a signed-in user: check the LMS's privacy settings for the tool.",
+                N_(
+                    "The launch message does not say who the user is (no 'sub' claim). "
+                    "Peerloop activities need a signed-in user: check the LMS's privacy "
+                    "settings for the tool."
+                ),
                 code="missing_sub",
             )
         link = claims.get(CLAIM + "resource_link")
@@ -289,10 +288,13 @@ def _deployment(
         return found
     if policy != "record":
         raise RegistrationMismatchError(
-            f"The deployment {deployment_id!r} of {platform.issuer} is not registered with "
-            "Peerloop. Ask your LMS administrator to add this deployment id to Peerloop's "
-            "registration (for example with `peerloop platform add-deployment`).",
+            N_(
+                "The deployment %(deployment)s of %(issuer)s is not registered with Peerloop. "
+                "Ask your LMS administrator to add this deployment id to Peerloop's "
+                "registration (for example with `peerloop platform add-deployment`)."
+            ),
             code="unknown_deployment",
+            params={"deployment": repr(deployment_id), "issuer": platform.issuer},
         )
     # A new deployment of a known registration (e.g. a course copy): recorded, per policy.
     return registrations.record_deployment(session, platform, deployment_id, source="launch")
@@ -310,9 +312,12 @@ def _require_issuer(session: Session, issuer: str) -> None:
     ):
         return
     raise RegistrationMismatchError(
-        f"This LMS (issuer {issuer}) is not registered with Peerloop. Ask your LMS "
-        "administrator to register it (Dynamic Registration or `peerloop platform add`).",
+        N_(
+            "This LMS (issuer %(issuer)s) is not registered with Peerloop. Ask your LMS "
+            "administrator to register it (Dynamic Registration or `peerloop platform add`)."
+        ),
         code="unknown_issuer",
+        params={"issuer": issuer},
     )
 
 
@@ -324,10 +329,13 @@ def known_platform(session: Session, issuer: str, client_id: str | None) -> Plat
     platform = registrations.find_platform(session, issuer, client_id)
     if platform is None:
         raise RegistrationMismatchError(
-            f"The LMS {issuer} is registered with Peerloop, but not with client id "
-            f"{client_id}. Ask your LMS administrator to check the client id, or to register "
-            "this tool configuration with Peerloop.",
+            N_(
+                "The LMS %(issuer)s is registered with Peerloop, but not with client id "
+                "%(client_id)s. Ask your LMS administrator to check the client id, or to "
+                "register this tool configuration with Peerloop."
+            ),
             code="unknown_client_id",
+            params={"issuer": issuer, "client_id": client_id},
         )
     return platform
 
