@@ -34,6 +34,7 @@ from sandbox.platform import (
     resource_link_id,
     service_response,
 )
+from sandbox.registration import TOOL_CONFIGURATION, openid_configuration, placements
 from sandbox.storage import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -333,6 +334,29 @@ def _check_client_assertion(assertion: str) -> None:
     audiences = audience if isinstance(audience, list) else [audience]
     if config.token_url not in audiences:
         raise LtiException("client assertion is addressed to another token endpoint")
+
+
+@bp.get("/api/lti/security/openid-configuration")
+def lti_openid_configuration() -> ResponseReturnValue:
+    """Dynamic registration, step 1: what the tool reads of the platform."""
+    return jsonify(openid_configuration(_config()))
+
+
+@bp.post("/api/lti/registrations")
+def lti_registrations() -> ResponseReturnValue:
+    """Dynamic registration, step 2: the tool's client registration; the sandbox's client id
+    and deployment come back, and the placements read from it are kept for tests to see."""
+    if request.headers.get("Authorization") != f"Bearer {REGISTRATION_TOKEN}":
+        return jsonify({"error": "invalid_token"}), 401
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get(TOOL_CONFIGURATION), dict):
+        return jsonify({"error": "invalid_client_metadata"}), 400
+    config = _config()
+    current_app.extensions["sandbox.registrations"].append(
+        {"body": body, "placements": placements(body, config.flavour.canvas_placement_rules)}
+    )
+    tool = dict(body[TOOL_CONFIGURATION], deployment_id=config.deployment_id)
+    return jsonify(dict(body, client_id=config.client_id, **{TOOL_CONFIGURATION: tool}))
 
 
 @bp.post("/deep-linking/return")
