@@ -41,7 +41,7 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLIENT_ID = "peerloop-sandbox"
 DEPLOYMENT_ID = "sandbox-deployment-1"
 #: The bearer token the sandbox's dynamic registration accepts.
-REGISTRATION_TOKEN = "sandbox-registration-token"
+REGISTRATION_TOKEN = "sandbox-registration-token"  # noqa: S105 — a public test value
 
 bp = Blueprint("sandbox", __name__)
 

@@ -21,7 +21,7 @@ class SandboxFlavour:
     #: Canvas has sso.canvaslms.com for every school and each school its own domain.
     shared_host: bool = False
     #: Path of the token endpoint on the signing host.
-    token_path: str = "/token"
+    token_path: str = "/token"  # noqa: S105 — a URL path
     #: ``authorization_server`` in the OpenID configuration as a bare host (Canvas's form).
     bare_authorization_server: bool = False
     #: The ``lti_storage_target`` given to the tool's frame.
@@ -45,7 +45,7 @@ CANVAS = SandboxFlavour(
     product_family_code="canvas",
     issuer="https://canvas.instructure.com",
     shared_host=True,
-    token_path="/login/oauth2/token",
+    token_path="/login/oauth2/token",  # noqa: S106 — a URL path
     bare_authorization_server=True,
     storage_target="post_message_forwarding",
     nrps_page_size=50,

@@ -404,13 +404,16 @@ class SandboxAgs(AssignmentsGradesService):  # type: ignore[misc]  # lti1p3platf
     def create_lineitem(self, creation_data: TLineItem) -> TLineItem:
         data = _checked_lineitem(creation_data)
         refusal = self.config.flavour.link_lineitem_refusal
-        if refusal and data["resource_link_id"]:
-            # Canvas: only an assignment's link has a line item; a new one cannot be tied to
-            # a link that has none.
-            if not self.store.lineitems(
+        # Canvas: only an assignment's link has a line item; a new one cannot be tied to a
+        # link that has none.
+        if (
+            refusal
+            and data["resource_link_id"]
+            and not self.store.lineitems(
                 course_id=self.course_id, resource_link_id=data["resource_link_id"]
-            ):
-                raise LtiServiceException("The resource link has no line item", refusal)
+            )
+        ):
+            raise LtiServiceException("The resource link has no line item", refusal)
         new_id = self.store.add_lineitem(data | {"course_id": self.course_id})
         return self.find_lineitem(str(new_id))
 

@@ -36,8 +36,7 @@ def run(port: int, host: str, database: str, flavour: str) -> None:
             "The sandbox LMS is a development aid and does not run with PEERLOOP_ENV=production."
         )
     try:
-        from sandbox import create_sandbox_app
-        from sandbox.flavour import FLAVOURS
+        from sandbox import FLAVOURS, create_sandbox_app
         from sandbox.tool_registration import register_with_tool
     except ImportError as exc:  # lti1p3platform is an optional dependency
         raise click.ClickException(

@@ -111,9 +111,7 @@ def canvas_configuration(base_url: str) -> dict[str, Any]:
                 "privacy_level": "public",
                 "settings": {
                     "text": TOOL_NAME,
-                    "placements": [
-                        {"placement": name, **placement} for name in CANVAS_PLACEMENTS
-                    ],
+                    "placements": [{"placement": name, **placement} for name in CANVAS_PLACEMENTS],
                 },
             }
         ],

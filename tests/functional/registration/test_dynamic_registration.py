@@ -120,8 +120,11 @@ def test_canvas_gets_its_placements_and_list_scopes_and_numeric_ids_are_read(
 
     assert response.status_code == 200, response.get_data(as_text=True)
     (posted,) = platform.registrations
-    deep_linking = posted[TOOL_CONFIGURATION]["messages"][1]
+    # Deep linking only: Canvas would give a bare resource-link message the Modules picker.
+    (deep_linking,) = posted[TOOL_CONFIGURATION]["messages"]
+    assert deep_linking["type"] == "LtiDeepLinkingRequest"
     assert deep_linking["placements"] == ["link_selection", "assignment_selection"]
+    assert posted[TOOL_CONFIGURATION]["https://canvas.instructure.com/lti/tool_id"] == "peerloop"
     stored = db_session.scalars(select(Platform)).one()
     assert stored.client_id == "10000000000042"
     assert [d.deployment_id for d in stored.deployments] == ["17"]

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from lti_tool.lti import ags, claims
 from lti_tool.lti.nrps import NrpsClient
 from lti_tool.lti.service_client import ServiceClient
-from lti_tool.lti.tool_configuration import CANVAS_TOOL_ID_CLAIM, canvas_configuration
+from lti_tool.lti.tool_configuration import canvas_configuration
 from lti_tool.models import GradeSync, Platform
 from sandbox import people
 from sandbox.app import REGISTRATION_TOKEN
@@ -30,6 +30,7 @@ from tests.functional.sandbox.test_full_flow import PROMPT, TITLE, submit
 from tests.support.live import LiveServer
 
 DEEP_LINKING = "LtiDeepLinkingRequest"
+CANVAS_TOOL_ID_CLAIM = "https://canvas.instructure.com/lti/tool_id"
 SCOPES = [claims.SCOPE_LINEITEM, claims.SCOPE_SCORE]
 
 
@@ -159,13 +160,21 @@ def test_a_line_item_canvas_will_not_tie_to_the_link_is_made_for_the_course(
     assert item.resource_id == "p-1"
     # Found again by our resource id: no second column.
     again = ags.AgsClient(client.client, client.endpoint)
-    assert again.find_or_create_line_item(
-        label="Discussion", score_maximum=10, resource_id="p-1", resource_link_id=link_key(link_id)
-    ).id == item.id
+    assert (
+        again.find_or_create_line_item(
+            label="Discussion",
+            score_maximum=10,
+            resource_id="p-1",
+            resource_link_id=link_key(link_id),
+        ).id
+        == item.id
+    )
     assert again.link_refused is None
 
 
-def _launch(browser: requests.Session, sandbox: Sandbox, path: str, tool_url: str) -> requests.Response:
+def _launch(
+    browser: requests.Session, sandbox: Sandbox, path: str, tool_url: str
+) -> requests.Response:
     """A Canvas launch: the frame names the shared issuer and the forwarding frame; the
     login goes to the shared host; the tool's page may be framed by the school."""
     page = browser.get(sandbox.url + path, timeout=10)
@@ -199,7 +208,9 @@ def test_canvas_round_trip_with_a_course_column_for_a_module_link(
     [link] = canvas.store.links()
     for item in canvas.store.lineitems(course_id=people.COURSE_ID):
         canvas.store.delete_lineitem(item["id"])
-    page = _launch(instructor, canvas, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}", tool)
+    page = _launch(
+        instructor, canvas, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}", tool
+    )
     scored = submit(instructor, page, "test-score", user_id=people.LEARNERS[0].user_id, score="8")
     text = Forms(scored.text).text
     assert "Score sent to the LMS." in text
