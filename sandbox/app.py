@@ -242,13 +242,15 @@ def launch_link(user_id: str, link_id: int) -> str:
     )
 
 
-def _storage_frame() -> dict[str, str | None]:
+def _storage_frame() -> dict[str, t.Any]:
     """The named storage frame beside the tool's (Canvas's forwarding frame, on its login
-    host): its URL and name, both None when the parent page itself answers."""
+    host): its URL and name, both None when the parent page itself answers; and whether the
+    page answers ``lti.capabilities``."""
     config = _config()
+    answers: dict[str, t.Any] = {"capabilities": config.flavour.capabilities}
     if config.flavour.storage_target == "_parent" or not config.flavour.storage_frame:
-        return {"storage_frame": None, "storage_frame_name": None}
-    return {
+        return answers | {"storage_frame": None, "storage_frame_name": None}
+    return answers | {
         "storage_frame": f"{config.signing_url}/post_message_forwarding",
         "storage_frame_name": config.flavour.storage_target,
     }

@@ -29,6 +29,8 @@ class SandboxFlavour:
     #: Whether the launch page holds the named storage frame (Canvas's rich content editor
     #: does not: the tool then posts to the parent page with target origin '*').
     storage_frame: bool = True
+    #: Whether the launch page answers ``lti.capabilities`` (where the tool should post).
+    capabilities: bool = True
     #: The largest NRPS page the platform sends, whatever limit the tool asks for.
     nrps_page_size: int | None = None
     #: Status answered to a new line item bound to a link that has none (Canvas: 412).

@@ -1,8 +1,9 @@
 // LTI Platform Storage (platform side): the answer to one lti.* storage message from the
 // tool, or null for a message this is not for. Values live in `store` (this page only).
-function sandboxStorageAnswer(msg, store, frameName) {
+function sandboxStorageAnswer(msg, store, frameName, capabilities) {
   var reply = { message_id: msg.message_id };
   if (msg.subject === "lti.capabilities") {
+    if (!capabilities) return null;
     reply.subject = "lti.capabilities.response";
     reply.supported_messages = ["lti.get_data", "lti.put_data"].map(function (subject) {
       return frameName ? { subject: subject, frame: frameName } : { subject: subject };

@@ -118,9 +118,10 @@ def test_frame_origins_are_stored_listed_and_framed_from(
     assert added.exit_code == 0, added.output
     stored = db_session.scalars(select(Platform)).one()
     assert stored.frame_origin_list == [school, "https://learn.school.edu"]
-    assert f"framed from: {school} https://learn.school.edu" in runner.invoke(
-        main, args=["platform", "list"]
-    ).output
+    assert (
+        f"framed from: {school} https://learn.school.edu"
+        in runner.invoke(main, args=["platform", "list"]).output
+    )
     policy = client.get("/").headers["Content-Security-Policy"].split()
     assert school in policy
     assert "https://learn.school.edu" in policy
