@@ -59,4 +59,9 @@ def run(port: int, host: str, database: str, flavour: str) -> None:
         base_url=base_url, tool_url=config.base_url, database_url=database, flavour=behaviour
     )
     click.echo(f"Sandbox LMS on {base_url} — open it in a browser. Ctrl-C stops it.")
+    if behaviour.shared_host:
+        click.echo(
+            f"Behaving like {flavour}: its course pages (the school's origin) are at "
+            f"{base_url}; open them there, not on the shared login host."
+        )
     run_simple(host, port, app, threaded=True, use_reloader=False)

@@ -275,8 +275,9 @@ def register_platform(
     auth_token_url = _collect(errors, lambda: check_url(auth_token_url, "token URL"))
     key_set_url = _collect(errors, lambda: check_url(key_set_url, "platform keyset (JWKS) URL"))
     audience = (auth_token_audience or "").strip() or None
-    if audience is not None and len(audience) > MAX_URL_LENGTH:
-        errors.append(f"The token audience is longer than {MAX_URL_LENGTH} characters.")
+    if audience is not None:
+        # A URL: Canvas refuses a bare host (its authorization_server) as ``aud``.
+        audience = _collect(errors, lambda: check_url(audience, "token audience"))
     ids: list[str] = []
     for value in deployment_ids:
         try:

@@ -1,4 +1,5 @@
-"""canvas: allowed frame origins per platform (Canvas frames tools from the school's domain)
+"""canvas: allowed frame origins per platform (Canvas frames tools from the school's domain);
+token audiences that are not URLs cleared
 
 Revision ID: 0006
 Revises: 0005
@@ -19,6 +20,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("platform", schema=None, recreate="never") as batch_op:
         batch_op.add_column(sa.Column("frame_origins", sa.Text(), nullable=True))
+    # A bare-host audience (Canvas's authorization_server, stored by dynamic registration)
+    # is refused by Canvas: the token URL is the audience again.
+    op.execute(
+        "UPDATE platform SET auth_token_audience = NULL WHERE auth_token_audience IS NOT NULL"
+        " AND auth_token_audience NOT LIKE 'https://%' AND auth_token_audience NOT LIKE 'http://%'"
+    )
 
 
 def downgrade() -> None:

@@ -163,6 +163,31 @@ def test_platform_without_a_deployment_id_is_stored_for_later_launches(
     assert _stored(db_session) == (1, 0)
 
 
+def test_no_deployment_id_with_the_reject_policy_says_launches_wait_for_the_admin(
+    database_url: str, platform: StubPlatform
+) -> None:
+    app = create_app(make_settings(database_url, deployment_policy="reject"))
+    platform.deployment_id = None
+    text = _register(app.test_client(), platform.openid_configuration_url, platform.token)
+    app.extensions["peerloop.engine"].dispose()
+    assert "launches are refused until an administrator adds it" in text.get_data(as_text=True)
+
+
+def test_a_bare_host_authorization_server_is_not_the_token_audience(
+    client: FlaskClient, db_session: Session, platform: StubPlatform
+) -> None:
+    """Canvas sends ``sso.canvaslms.com``; as ``aud`` it is refused. A URL is kept."""
+    platform.config_changes = {"authorization_server": "sso.canvaslms.com"}
+    assert _register(client, platform.openid_configuration_url, platform.token).status_code == 200
+    assert db_session.scalars(select(Platform)).one().auth_token_audience is None
+    platform.config_changes = {"authorization_server": "https://sso.example.edu/token"}
+    assert _register(client, platform.openid_configuration_url, platform.token).status_code == 200
+    db_session.expire_all()
+    assert db_session.scalars(select(Platform)).one().auth_token_audience == (
+        "https://sso.example.edu/token"
+    )
+
+
 @pytest.mark.parametrize(
     "query",
     [{}, {"registration_token": "t"}, {"openid_configuration": " "}],
