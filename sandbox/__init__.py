@@ -5,5 +5,6 @@ and refused in production settings.
 """
 
 from sandbox.app import create_sandbox_app, registration_values
+from sandbox.flavour import FLAVOURS, SandboxFlavour
 
-__all__ = ["create_sandbox_app", "registration_values"]
+__all__ = ["FLAVOURS", "SandboxFlavour", "create_sandbox_app", "registration_values"]

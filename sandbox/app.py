@@ -20,6 +20,7 @@ from lti1p3platform.exceptions import (
 )
 
 from sandbox import people
+from sandbox.flavour import MOODLE, SandboxFlavour
 from sandbox.platform import (
     FlaskPlatformRequest,
     PlatformConf,
@@ -33,28 +34,45 @@ from sandbox.platform import (
     resource_link_id,
     service_response,
 )
+from sandbox.registration import TOOL_CONFIGURATION, openid_configuration, placements
 from sandbox.storage import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLIENT_ID = "peerloop-sandbox"
 DEPLOYMENT_ID = "sandbox-deployment-1"
+#: The bearer token the sandbox's dynamic registration accepts.
+REGISTRATION_TOKEN = "sandbox-registration-token"  # noqa: S105 — a public test value
 
 bp = Blueprint("sandbox", __name__)
 
 
-def registration_values(base_url: str) -> dict[str, t.Any]:
-    """What the tool must know of the sandbox: the ``add_platform`` keyword arguments."""
-    base_url = base_url.rstrip("/")
-    return {
-        "issuer": base_url,
+def _sandbox_config(base_url: str, tool_url: str, flavour: SandboxFlavour) -> SandboxConfig:
+    return SandboxConfig(
+        base_url=base_url.rstrip("/"),
+        tool_url=tool_url.rstrip("/"),
+        client_id=CLIENT_ID,
+        deployment_id=DEPLOYMENT_ID,
+        flavour=flavour,
+    )
+
+
+def registration_values(base_url: str, flavour: SandboxFlavour = MOODLE) -> dict[str, t.Any]:
+    """What the tool must know of the sandbox: the ``add_platform`` keyword arguments, as an
+    admin registers it by hand (with ``--frame-origin`` for a shared-host flavour)."""
+    config = _sandbox_config(base_url, "", flavour)
+    values: dict[str, t.Any] = {
+        "issuer": config.issuer,
         "client_id": CLIENT_ID,
-        "auth_login_url": f"{base_url}/auth",
-        "auth_token_url": f"{base_url}/token",
-        "key_set_url": f"{base_url}/jwks",
+        "auth_login_url": config.auth_url,
+        "auth_token_url": config.token_url,
+        "key_set_url": config.jwks_url,
         "deployment_ids": (DEPLOYMENT_ID,),
         "name": "Peerloop sandbox LMS",
         "source": "sandbox",
     }
+    if flavour.shared_host:
+        values["frame_origins"] = (config.base_url,)
+    return values
 
 
 def create_sandbox_app(
@@ -63,19 +81,18 @@ def create_sandbox_app(
     tool_url: str,
     database_url: str,
     production: bool = False,
+    flavour: SandboxFlavour = MOODLE,
 ) -> Flask:
-    """The sandbox for a tool at ``tool_url``, itself served at ``base_url``."""
+    """The sandbox for a tool at ``tool_url``, itself served at ``base_url``, behaving as
+    ``flavour`` says (see ``sandbox.flavour``)."""
     if production:
         raise RuntimeError("the sandbox LMS is a development aid and never runs in production")
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
     store = Store(database_url)
     app.extensions["sandbox.store"] = store
-    app.extensions["sandbox.config"] = SandboxConfig(
-        base_url=base_url.rstrip("/"),
-        tool_url=tool_url.rstrip("/"),
-        client_id=CLIENT_ID,
-        deployment_id=DEPLOYMENT_ID,
-    )
+    app.extensions["sandbox.config"] = _sandbox_config(base_url, tool_url, flavour)
+    #: Tool registrations received by dynamic registration, with their placements.
+    app.extensions["sandbox.registrations"] = []
     app.extensions["sandbox.key"] = SandboxKey(store.private_key_pem())
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.register_blueprint(bp)
@@ -100,7 +117,7 @@ def create_sandbox_app(
 
 
 def _error_page(message: str, status: int) -> ResponseReturnValue:
-    if request.path.startswith("/api/") or request.path == "/token":
+    if request.path.startswith(("/api/", "/login/")) or request.path == "/token":
         return jsonify({"error": message}), status
     return render_template("sandbox/error.html", message=message, status=status), status
 
@@ -185,7 +202,7 @@ def _login_urls(person: people.Person, hint: str, target: str | None) -> tuple[s
     # LTI Platform Storage: the tool keeps its state with us through postMessage to our frame
     # (window.parent), so launches work when the browser blocks third-party cookies. The plain
     # URL is the new-window fallback, where first-party cookies work.
-    return f"{url}&lti_storage_target=_parent", url
+    return f"{url}&lti_storage_target={_config().flavour.storage_target}", url
 
 
 @bp.get("/launch/<user_id>/deep-linking")
@@ -203,6 +220,7 @@ def launch_deep_linking(user_id: str) -> str:
         frame_url=frame_url,
         window_url=window_url,
         tool_origin=_config().tool_origin,
+        **_storage_frame(),
     )
 
 
@@ -220,6 +238,30 @@ def launch_link(user_id: str, link_id: int) -> str:
         frame_url=frame_url,
         window_url=window_url,
         tool_origin=_config().tool_origin,
+        **_storage_frame(),
+    )
+
+
+def _storage_frame() -> dict[str, t.Any]:
+    """The named storage frame beside the tool's (Canvas's forwarding frame, on its login
+    host): its URL and name, both None when the parent page itself answers; and whether the
+    page answers ``lti.capabilities``."""
+    config = _config()
+    answers: dict[str, t.Any] = {"capabilities": config.flavour.capabilities}
+    if config.flavour.storage_target == "_parent" or not config.flavour.storage_frame:
+        return answers | {"storage_frame": None, "storage_frame_name": None}
+    return answers | {
+        "storage_frame": f"{config.signing_url}/post_message_forwarding",
+        "storage_frame_name": config.flavour.storage_target,
+    }
+
+
+@bp.get("/post_message_forwarding")
+def post_message_forwarding() -> str:
+    return render_template(
+        "sandbox/storage_frame.html",
+        tool_origin=_config().tool_origin,
+        frame_name=_config().flavour.storage_target,
     )
 
 
@@ -265,6 +307,7 @@ def jwks() -> ResponseReturnValue:
 
 
 @bp.post("/token")
+@bp.post("/login/oauth2/token")
 def token() -> ResponseReturnValue:
     conf = _conf()
     try:
@@ -291,8 +334,31 @@ def _check_client_assertion(assertion: str) -> None:
         raise LtiException(f"client assertion is not from client {config.client_id}")
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
-    if f"{config.base_url}/token" not in audiences:
+    if config.token_url not in audiences:
         raise LtiException("client assertion is addressed to another token endpoint")
+
+
+@bp.get("/api/lti/security/openid-configuration")
+def lti_openid_configuration() -> ResponseReturnValue:
+    """Dynamic registration, step 1: what the tool reads of the platform."""
+    return jsonify(openid_configuration(_config()))
+
+
+@bp.post("/api/lti/registrations")
+def lti_registrations() -> ResponseReturnValue:
+    """Dynamic registration, step 2: the tool's client registration; the sandbox's client id
+    and deployment come back, and the placements read from it are kept for tests to see."""
+    if request.headers.get("Authorization") != f"Bearer {REGISTRATION_TOKEN}":
+        return jsonify({"error": "invalid_token"}), 401
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get(TOOL_CONFIGURATION), dict):
+        return jsonify({"error": "invalid_client_metadata"}), 400
+    config = _config()
+    current_app.extensions["sandbox.registrations"].append(
+        {"body": body, "placements": placements(body, config.flavour.canvas_placement_rules)}
+    )
+    tool = dict(body[TOOL_CONFIGURATION], deployment_id=config.deployment_id)
+    return jsonify(dict(body, client_id=config.client_id, **{TOOL_CONFIGURATION: tool}))
 
 
 @bp.post("/deep-linking/return")
@@ -307,7 +373,7 @@ def deep_linking_return() -> ResponseReturnValue:
     # lti1p3platform checks the signature and message type only (aud is not verified).
     claims = jwt.decode(request.form["JWT"], options={"verify_signature": False})
     config = _config()
-    if claims.get("aud") not in (config.base_url, [config.base_url]):
+    if claims.get("aud") not in (config.issuer, [config.issuer]):
         raise SandboxError("The deep-linking response is addressed to another platform.")
     if claims.get("iss") != config.client_id:
         raise SandboxError("The deep-linking response comes from another client.")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jwt
 from flask import Request as FlaskRequest
@@ -34,6 +34,7 @@ from lti1p3platform.service_connector import (
 )
 
 from sandbox import people
+from sandbox.flavour import MOODLE, SandboxFlavour, other_loopback_url
 from sandbox.storage import Store, link_key
 
 
@@ -45,6 +46,28 @@ class SandboxConfig:
     tool_url: str
     client_id: str
     deployment_id: str
+    flavour: SandboxFlavour = field(default=MOODLE)
+
+    @property
+    def signing_url(self) -> str:
+        """Where login, token and keys are served: the shared host, else the base URL."""
+        return other_loopback_url(self.base_url) if self.flavour.shared_host else self.base_url
+
+    @property
+    def issuer(self) -> str:
+        return self.flavour.issuer or self.signing_url
+
+    @property
+    def auth_url(self) -> str:
+        return f"{self.signing_url}/auth"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.signing_url}{self.flavour.token_path}"
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.signing_url}/jwks"
 
     @property
     def tool_login_url(self) -> str:
@@ -119,7 +142,7 @@ class PlatformConf(LTI1P3PlatformConfAbstract):  # type: ignore[misc]  # lti1p3p
         config = self.config
         return (
             SandboxRegistration(self.key)
-            .set_iss(config.base_url)
+            .set_iss(config.issuer)
             .set_client_id(config.client_id)
             .set_deployment_id(config.deployment_id)
             .set_oidc_login_url(config.tool_login_url)
@@ -380,6 +403,17 @@ class SandboxAgs(AssignmentsGradesService):  # type: ignore[misc]  # lti1p3platf
 
     def create_lineitem(self, creation_data: TLineItem) -> TLineItem:
         data = _checked_lineitem(creation_data)
+        refusal = self.config.flavour.link_lineitem_refusal
+        # Canvas: only an assignment's link has a line item; a new one cannot be tied to a
+        # link that has none.
+        if (
+            refusal
+            and data["resource_link_id"]
+            and not self.store.lineitems(
+                course_id=self.course_id, resource_link_id=data["resource_link_id"]
+            )
+        ):
+            raise LtiServiceException("The resource link has no line item", refusal)
         new_id = self.store.add_lineitem(data | {"course_id": self.course_id})
         return self.find_lineitem(str(new_id))
 
@@ -491,6 +525,12 @@ class SandboxNrps(NamesRoleProvisioningService):  # type: ignore[misc]  # lti1p3
     """Every course of the sandbox has the same people."""
 
     def __init__(self, request: Request, conf: PlatformConf, course: dict[str, t.Any]) -> None:
+        most = conf.config.flavour.nrps_page_size
+        if most:
+            # Canvas's page size caps the tool's limit; the library links the next page only
+            # when the query has a limit, so the capped one is put there.
+            query = request.get_data
+            query["limit"] = min(int(query.get("limit") or most), most)
         super().__init__(request, conf, conf.config.memberships_url(course["id"]))
         self.course = course
 

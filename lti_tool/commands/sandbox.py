@@ -20,7 +20,15 @@ cli = AppGroup("sandbox", help="The sandbox LMS: a local platform for trying Pee
     show_default=True,
     help="The sandbox's own storage (never the tool's database).",
 )
-def run(port: int, host: str, database: str) -> None:
+@click.option(
+    "--flavour",
+    type=click.Choice(["moodle", "canvas"]),
+    default="moodle",
+    show_default=True,
+    help="Behave as a generic (Moodle-like) LMS or like Canvas (shared issuer, school on "
+    "another origin, Canvas's placement, storage, paging and line-item rules).",
+)
+def run(port: int, host: str, database: str, flavour: str) -> None:
     """Register the sandbox with the tool's database and serve it until Ctrl-C."""
     config = current_settings()
     if config.is_production:
@@ -28,7 +36,7 @@ def run(port: int, host: str, database: str) -> None:
             "The sandbox LMS is a development aid and does not run with PEERLOOP_ENV=production."
         )
     try:
-        from sandbox import create_sandbox_app
+        from sandbox import FLAVOURS, create_sandbox_app
         from sandbox.tool_registration import register_with_tool
     except ImportError as exc:  # lti1p3platform is an optional dependency
         raise click.ClickException(
@@ -40,12 +48,20 @@ def run(port: int, host: str, database: str) -> None:
         Path(database.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     base_url = f"http://{host}:{port}"
     session = get_session()
-    platform, added = register_with_tool(session, base_url)
+    behaviour = FLAVOURS[flavour]
+    platform, added = register_with_tool(session, base_url, behaviour)
     session.commit()
     click.echo(
         f"{'Registered' if added else 'Already registered'}: sandbox {platform.issuer} "
         f"(client id {platform.client_id}) with the tool at {config.base_url}."
     )
-    app = create_sandbox_app(base_url=base_url, tool_url=config.base_url, database_url=database)
+    app = create_sandbox_app(
+        base_url=base_url, tool_url=config.base_url, database_url=database, flavour=behaviour
+    )
     click.echo(f"Sandbox LMS on {base_url} — open it in a browser. Ctrl-C stops it.")
+    if behaviour.shared_host:
+        click.echo(
+            f"Behaving like {flavour}: its course pages (the school's origin) are at "
+            f"{base_url}; open them there, not on the shared login host."
+        )
     run_simple(host, port, app, threaded=True, use_reloader=False)
