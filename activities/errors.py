@@ -31,8 +31,15 @@ class DomainError(Exception):
 
     @property
     def text(self) -> str:
-        """The English message with its values filled in (logs, tests)."""
-        return self.message % self.params if self.params else self.message
+        """The English message with its values filled in (logs, tests), whole numbers with
+        English thousands separators (the error page writes them the reader's way)."""
+        if not self.params:
+            return self.message
+        values = {
+            name: f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else value
+            for name, value in self.params.items()
+        }
+        return self.message % values
 
 
 class NotAllowed(DomainError):

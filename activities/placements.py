@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from activities.db import Base, UtcDateTime, utcnow
-from activities.errors import NotAllowed, NotFound
+from activities.errors import N_, NotAllowed, NotFound
 from activities.people import Participant
 from activities.recording import Visit, record_launch, record_placement_created
 from xapi.inputs import ActivityKind
@@ -89,7 +89,7 @@ class Placement(Base):
         return f"<Placement {self.key} {self.title!r}>"
 
 
-NOT_FOUND = (
+NOT_FOUND = N_(
     "This link does not lead to a Peerloop activity. An instructor can add one with "
     "the LMS's “add external tool” (Deep Linking) option."
 )
@@ -236,7 +236,9 @@ def create(
     ``resource_link_id`` ties it to an existing link of the course set up in place (a link
     added without Deep Linking), which launches find it by."""
     if not person.is_staff:
-        raise NotAllowed("Only instructors of this course can add activities.", code="not_staff")
+        raise NotAllowed(
+            N_("Only instructors of this course can add activities."), code="not_staff"
+        )
     placement = Placement(
         key=uuid.uuid4().hex,
         kind=kind,

@@ -13,7 +13,7 @@ import re
 import nh3
 from markdown_it import MarkdownIt
 
-from activities.errors import Invalid
+from activities.errors import N_, Invalid
 
 #: Longest body accepted, in characters of source (a long reflection is ~1,500 words).
 MAX_CHARS = 20_000
@@ -35,21 +35,66 @@ _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 _LINK_TARGET = re.compile(r"\]\([^)]*\)")
 
 
+# One sentence per field a caller names, so each language can phrase it whole (Spanish nouns
+# take a gender); a field not listed falls back to the sentence with the field's own name.
+_NOT_TEXT = {
+    "reflection": N_("The reflection must be text."),
+    "reply": N_("The reply must be text."),
+    "note": N_("The note must be text."),
+    "text": N_("The text must be text."),
+}
+_EMPTY = {
+    "reflection": N_("The reflection is empty: write something first."),
+    "reply": N_("The reply is empty: write something first."),
+    "note": N_("The note is empty: write something first."),
+    "text": N_("The text is empty: write something first."),
+}
+_TOO_LONG = {
+    "reflection": N_(
+        "The reflection is too long: %(length)s characters, at most %(limit)s. "
+        "Shorten it and try again."
+    ),
+    "reply": N_(
+        "The reply is too long: %(length)s characters, at most %(limit)s. Shorten it and try again."
+    ),
+    "note": N_(
+        "The note is too long: %(length)s characters, at most %(limit)s. Shorten it and try again."
+    ),
+    "text": N_(
+        "The text is too long: %(length)s characters, at most %(limit)s. Shorten it and try again."
+    ),
+}
+
+
 def clean(
     text: str, *, field: str = "text", max_chars: int = MAX_CHARS, required: bool = True
 ) -> str:
     """``text`` as it will be stored: line ends normalised and outer blank space trimmed.
     Raises Invalid when it is empty (and ``required``) or longer than ``max_chars``."""
     if not isinstance(text, str):
-        raise Invalid(f"The {field} must be text.", code="not_text")
+        raise Invalid(
+            _NOT_TEXT.get(field, N_("The %(field)s must be text.")),
+            code="not_text",
+            params={"field": field},
+        )
     source = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "").strip()
     if required and not source:
-        raise Invalid(f"The {field} is empty: write something first.", code="empty")
+        raise Invalid(
+            _EMPTY.get(field, N_("The %(field)s is empty: write something first.")),
+            code="empty",
+            params={"field": field},
+        )
     if len(source) > max_chars:
         raise Invalid(
-            f"The {field} is too long: {len(source):,} characters, at most {max_chars:,}. "
-            "Shorten it and try again.",
+            _TOO_LONG.get(
+                field,
+                N_(
+                    "The %(field)s is too long: %(length)s characters, at most %(limit)s. "
+                    "Shorten it and try again."
+                ),
+            ),
             code="too_long",
+            params={"field": field, "length": len(source), "limit": max_chars},
         )
     return source
 

@@ -21,7 +21,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from activities.db import Base, UtcDateTime, utcnow
-from activities.errors import Invalid, NotAllowed
+from activities.errors import N_, Invalid, NotAllowed
 from activities.people import Participant
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ MAX_PURPOSE_CHARS = 2_000
 
 def _bool(value: object) -> bool:
     if not isinstance(value, bool):
-        raise Invalid("Choose on or off.", code="not_a_choice")
+        raise Invalid(N_("Choose on or off."), code="not_a_choice")
     return value
 
 
@@ -43,7 +43,11 @@ def _count(low: int, high: int, *, optional: bool = False) -> Callable[[object],
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise Invalid(f"Enter a whole number from {low} to {high}.", code="out_of_range")
+            raise Invalid(
+                N_("Enter a whole number from %(low)s to %(high)s."),
+                code="out_of_range",
+                params={"low": low, "high": high},
+            )
         return value
 
     return check
@@ -53,19 +57,23 @@ def _moment(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise Invalid("Enter a date and time with its time zone.", code="not_a_date")
+        raise Invalid(N_("Enter a date and time with its time zone."), code="not_a_date")
     return value.astimezone(UTC).isoformat()
 
 
 def _reveal(value: object) -> str:
     if value not in REVEAL_RULES:
-        raise Invalid("Choose when learners see their peers' reflections.", code="no_such_rule")
+        raise Invalid(N_("Choose when learners see their peers' reflections."), code="no_such_rule")
     return str(value)
 
 
 def _text(value: object) -> str:
     if not isinstance(value, str) or len(value.strip()) > MAX_PURPOSE_CHARS:
-        raise Invalid(f"Write at most {MAX_PURPOSE_CHARS:,} characters.", code="too_long")
+        raise Invalid(
+            N_("Write at most %(limit)s characters."),
+            code="too_long",
+            params={"limit": MAX_PURPOSE_CHARS},
+        )
     return value.strip()
 
 
@@ -140,7 +148,7 @@ class SettingChange(Base):
 
 def _rule_complete(values: Mapping[str, Any]) -> None:
     if values["reveal_rule"] == "after_date" and not values.get("reveal_at"):
-        raise Invalid("Choose the date when peers' reflections appear.", code="date_missing")
+        raise Invalid(N_("Choose the date when peers' reflections appear."), code="date_missing")
 
 
 def change_settings(
@@ -150,11 +158,15 @@ def change_settings(
     (flushed). Unknown names and bad values are refused before anything changes. Returns
     the changes (empty when every value was already so)."""
     if not person.is_staff or person.platform_id != placement.platform_id:
-        raise NotAllowed("Only instructors of this course can change its settings.")
+        raise NotAllowed(N_("Only instructors of this course can change its settings."))
     known = fields(placement.kind)
     unknown = sorted(set(changes) - set(known))
     if unknown:
-        raise Invalid(f"No such setting: {', '.join(unknown)}.", code="no_such_setting")
+        raise Invalid(
+            N_("No such setting: %(names)s."),
+            code="no_such_setting",
+            params={"names": ", ".join(unknown)},
+        )
     stored = dict(placement.settings or {})
     after = dict(stored)
     for name, value in changes.items():

@@ -23,7 +23,7 @@ from flask import current_app, request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from lti_tool.db import current_settings, get_session
-from lti_tool.errors import UserFacingError
+from lti_tool.errors import N_, UserFacingError
 from lti_tool.i18n import use_launch_locale
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.launch_state import find_page, make_store
@@ -33,7 +33,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 class LaunchTokenError(UserFacingError):
     status = 401
-    title = "Your session in this course page has ended"
+    title = N_("Your session in this course page has ended")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -51,12 +51,14 @@ def read_token(token: str) -> LaunchContext:
         data = _serializer().loads(token, max_age=ttl)
     except SignatureExpired as exc:
         raise LaunchTokenError(
-            "This page was opened too long ago. Reload the course page in your LMS to continue.",
+            N_(
+                "This page was opened too long ago. Reload the course page in your LMS to continue."
+            ),
             code="launch_token_expired",
         ) from exc
     except BadSignature as exc:
         raise LaunchTokenError(
-            "This page could not confirm who you are. Open the activity again from your LMS.",
+            N_("This page could not confirm who you are. Open the activity again from your LMS."),
             code="launch_token_invalid",
         ) from exc
     try:
@@ -64,7 +66,7 @@ def read_token(token: str) -> LaunchContext:
     except (TypeError, ValueError) as exc:
         # Signed by us but not today's shape: a token issued by an older release.
         raise LaunchTokenError(
-            "This page could not confirm who you are. Open the activity again from your LMS.",
+            N_("This page could not confirm who you are. Open the activity again from your LMS."),
             code="launch_token_misshapen",
         ) from exc
 
@@ -82,8 +84,10 @@ def token_from_request() -> str | None:
     found = find_page(make_store(current_settings(), get_session()), page_id)
     if found is None:
         raise LaunchTokenError(
-            "This page's address has expired or was not made by Peerloop. Open the activity "
-            "again from your course in the LMS.",
+            N_(
+                "This page's address has expired or was not made by Peerloop. Open the "
+                "activity again from your course in the LMS."
+            ),
             code="page_unknown",
         )
     return found
@@ -97,7 +101,7 @@ def launch_required(view: F) -> F:
         token = token_from_request()
         if not token:
             raise LaunchTokenError(
-                "This page must be opened from your LMS course.", code="launch_token_missing"
+                N_("This page must be opened from your LMS course."), code="launch_token_missing"
             )
         kwargs["launch"] = read_token(token)
         kwargs["launch_token"] = token
@@ -115,7 +119,7 @@ def staff_required(view: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not kwargs["launch"].is_staff:
             raise UserFacingError(
-                "Only instructors of this course can do this.", status=403, code="not_staff"
+                N_("Only instructors of this course can do this."), status=403, code="not_staff"
             )
         return view(*args, **kwargs)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from lti_tool.errors import UserFacingError
+from lti_tool.errors import N_, UserFacingError
 
 
 class NulCharacterError(UserFacingError):
     status = 400
-    title = "This request contains a character Peerloop cannot store"
+    title = N_("This request contains a character Peerloop cannot store")
 
 
 def _refuse_nul() -> None:
@@ -23,9 +23,12 @@ def _refuse_nul() -> None:
     for name, value in values:
         if "\x00" in name or (isinstance(value, str) and "\x00" in value):
             raise NulCharacterError(
-                f"The value of {name.replace(chr(0), '')!r} contains a NUL character (\\0). "
-                "Remove it and try again; if an LMS sent it, tell its administrator.",
+                N_(
+                    "The value of %(name)s contains a NUL character (\\0). Remove it and try "
+                    "again; if an LMS sent it, tell its administrator."
+                ),
                 code="nul_character",
+                params={"name": repr(name.replace(chr(0), ""))},
             )
 
 

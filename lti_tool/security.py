@@ -81,12 +81,13 @@ class _FrameAncestors:
     def _load(self, session: Session) -> str:
         origins: list[str] = []
         rows = session.execute(
-            select(Platform.issuer, Platform.auth_login_url).where(
+            select(Platform.issuer, Platform.auth_login_url, Platform.frame_origins).where(
                 Platform.deactivated_at.is_(None)
             )
         ).all()
-        for row in rows:
-            for url in row:
+        for issuer, login_url, frame_origins in rows:
+            # Stored frame origins: Canvas frames from the school's domain, not its issuer's.
+            for url in [issuer, login_url, *(frame_origins or "").split()]:
                 origin = _origin(url or "")
                 if origin and origin not in origins:
                     origins.append(origin)

@@ -5,6 +5,6 @@ and refused in production settings.
 """
 
 from sandbox.app import create_sandbox_app, registration_values
-from sandbox.profiles import PROFILES, profile_named
+from sandbox.flavour import FLAVOURS, SandboxFlavour
 
-__all__ = ["PROFILES", "create_sandbox_app", "profile_named", "registration_values"]
+__all__ = ["FLAVOURS", "SandboxFlavour", "create_sandbox_app", "registration_values"]

@@ -20,6 +20,7 @@ from lti1p3platform.exceptions import (
 )
 
 from sandbox import people
+from sandbox.flavour import MOODLE, SandboxFlavour
 from sandbox.platform import (
     FlaskPlatformRequest,
     PlatformConf,
@@ -33,31 +34,46 @@ from sandbox.platform import (
     resource_link_id,
     service_response,
 )
-from sandbox.profiles import STANDARD, Profile, profile_named
+from sandbox.registration import TOOL_CONFIGURATION, openid_configuration, placements
 from sandbox.storage import Store
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 CLIENT_ID = "peerloop-sandbox"
 DEPLOYMENT_ID = "sandbox-deployment-1"
+#: The bearer token the sandbox's dynamic registration accepts.
+REGISTRATION_TOKEN = "sandbox-registration-token"  # noqa: S105 — a public test value
 
 bp = Blueprint("sandbox", __name__)
 
 
-def registration_values(base_url: str, profile: str | Profile = STANDARD) -> dict[str, t.Any]:
-    """What the tool must know of the sandbox: the ``add_platform`` keyword arguments."""
-    base_url = base_url.rstrip("/")
-    config = SandboxConfig(base_url, "", CLIENT_ID, DEPLOYMENT_ID, profile_named(profile))
-    return {
-        "issuer": base_url,
+def _sandbox_config(base_url: str, tool_url: str, flavour: SandboxFlavour) -> SandboxConfig:
+    return SandboxConfig(
+        base_url=base_url.rstrip("/"),
+        tool_url=tool_url.rstrip("/"),
+        client_id=CLIENT_ID,
+        deployment_id=DEPLOYMENT_ID,
+        flavour=flavour,
+    )
+
+
+def registration_values(base_url: str, flavour: SandboxFlavour = MOODLE) -> dict[str, t.Any]:
+    """What the tool must know of the sandbox: the ``add_platform`` keyword arguments, as an
+    admin registers it by hand (with ``--frame-origin`` for a shared-host flavour)."""
+    config = _sandbox_config(base_url, "", flavour)
+    values: dict[str, t.Any] = {
+        "issuer": config.issuer,
         "client_id": CLIENT_ID,
-        "auth_login_url": f"{base_url}/auth",
-        "auth_token_url": f"{base_url}/token",
-        "key_set_url": f"{base_url}/jwks",
+        "auth_login_url": config.auth_url,
+        "auth_token_url": config.token_url,
+        "key_set_url": config.jwks_url,
         # The deep-linking deployment of the first course: others are recorded at launch.
         "deployment_ids": (config.deployment_for(people.COURSE_ID, deep_linking=True),),
         "name": "Peerloop sandbox LMS",
         "source": "sandbox",
     }
+    if flavour.shared_host:
+        values["frame_origins"] = (config.base_url,)
+    return values
 
 
 def create_sandbox_app(
@@ -66,22 +82,18 @@ def create_sandbox_app(
     tool_url: str,
     database_url: str,
     production: bool = False,
-    profile: str | Profile = STANDARD,
+    flavour: SandboxFlavour = MOODLE,
 ) -> Flask:
     """The sandbox for a tool at ``tool_url``, itself served at ``base_url``, behaving as
-    ``profile`` says (see ``sandbox.profiles``)."""
+    ``flavour`` says (see ``sandbox.flavour``)."""
     if production:
         raise RuntimeError("the sandbox LMS is a development aid and never runs in production")
     app = Flask(__name__, template_folder=str(TEMPLATES), static_folder=None)
     store = Store(database_url)
     app.extensions["sandbox.store"] = store
-    app.extensions["sandbox.config"] = SandboxConfig(
-        base_url=base_url.rstrip("/"),
-        tool_url=tool_url.rstrip("/"),
-        client_id=CLIENT_ID,
-        deployment_id=DEPLOYMENT_ID,
-        profile=profile_named(profile),
-    )
+    app.extensions["sandbox.config"] = _sandbox_config(base_url, tool_url, flavour)
+    #: Tool registrations received by dynamic registration, with their placements.
+    app.extensions["sandbox.registrations"] = []
     app.extensions["sandbox.key"] = SandboxKey(store.private_key_pem())
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
     app.register_blueprint(bp)
@@ -106,7 +118,7 @@ def create_sandbox_app(
 
 
 def _error_page(message: str, status: int) -> ResponseReturnValue:
-    if request.path.startswith("/api/") or request.path == "/token":
+    if request.path.startswith(("/api/", "/login/")) or request.path == "/token":
         return jsonify({"error": message}), status
     return render_template("sandbox/error.html", message=message, status=status), status
 
@@ -156,7 +168,7 @@ def home() -> str:
         courses=[(course, store.links(course["id"])) for course in store.courses()],
         default_course=people.COURSE_ID,
         tool_url=_config().tool_url,
-        profile=_config().profile,
+        flavour=_config().flavour,
     )
 
 
@@ -189,7 +201,7 @@ def _login_urls(person: people.Person, hint: str, target: str | None) -> tuple[s
     else:
         login.set_deeplinking_launch_url()
     url = login.initiate_login(person.user_id)
-    if not _config().profile.login_names_client:
+    if not _config().flavour.login_names_client:
         parts = urlsplit(url)
         kept = [
             (name, value)
@@ -200,7 +212,7 @@ def _login_urls(person: people.Person, hint: str, target: str | None) -> tuple[s
     # LTI Platform Storage: the tool keeps its state with us through postMessage to our frame
     # (window.parent), so launches work when the browser blocks third-party cookies. The plain
     # URL is the new-window fallback, where first-party cookies work.
-    return f"{url}&lti_storage_target=_parent", url
+    return f"{url}&lti_storage_target={_config().flavour.storage_target}", url
 
 
 @bp.get("/launch/<user_id>/deep-linking")
@@ -218,6 +230,7 @@ def launch_deep_linking(user_id: str) -> str:
         frame_url=frame_url,
         window_url=window_url,
         tool_origin=_config().tool_origin,
+        **_storage_frame(),
     )
 
 
@@ -235,6 +248,30 @@ def launch_link(user_id: str, link_id: int) -> str:
         frame_url=frame_url,
         window_url=window_url,
         tool_origin=_config().tool_origin,
+        **_storage_frame(),
+    )
+
+
+def _storage_frame() -> dict[str, t.Any]:
+    """The named storage frame beside the tool's (Canvas's forwarding frame, on its login
+    host): its URL and name, both None when the parent page itself answers; and whether the
+    page answers ``lti.capabilities``."""
+    config = _config()
+    answers: dict[str, t.Any] = {"capabilities": config.flavour.capabilities}
+    if config.flavour.storage_target == "_parent" or not config.flavour.storage_frame:
+        return answers | {"storage_frame": None, "storage_frame_name": None}
+    return answers | {
+        "storage_frame": f"{config.signing_url}/post_message_forwarding",
+        "storage_frame_name": config.flavour.storage_target,
+    }
+
+
+@bp.get("/post_message_forwarding")
+def post_message_forwarding() -> str:
+    return render_template(
+        "sandbox/storage_frame.html",
+        tool_origin=_config().tool_origin,
+        frame_name=_config().flavour.storage_target,
     )
 
 
@@ -280,6 +317,7 @@ def jwks() -> ResponseReturnValue:
 
 
 @bp.post("/token")
+@bp.post("/login/oauth2/token")
 def token() -> ResponseReturnValue:
     conf = _conf()
     try:
@@ -306,8 +344,31 @@ def _check_client_assertion(assertion: str) -> None:
         raise LtiException(f"client assertion is not from client {config.client_id}")
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
-    if f"{config.base_url}/token" not in audiences:
+    if config.token_url not in audiences:
         raise LtiException("client assertion is addressed to another token endpoint")
+
+
+@bp.get("/api/lti/security/openid-configuration")
+def lti_openid_configuration() -> ResponseReturnValue:
+    """Dynamic registration, step 1: what the tool reads of the platform."""
+    return jsonify(openid_configuration(_config()))
+
+
+@bp.post("/api/lti/registrations")
+def lti_registrations() -> ResponseReturnValue:
+    """Dynamic registration, step 2: the tool's client registration; the sandbox's client id
+    and deployment come back, and the placements read from it are kept for tests to see."""
+    if request.headers.get("Authorization") != f"Bearer {REGISTRATION_TOKEN}":
+        return jsonify({"error": "invalid_token"}), 401
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict) or not isinstance(body.get(TOOL_CONFIGURATION), dict):
+        return jsonify({"error": "invalid_client_metadata"}), 400
+    config = _config()
+    current_app.extensions["sandbox.registrations"].append(
+        {"body": body, "placements": placements(body, config.flavour.canvas_placement_rules)}
+    )
+    tool = dict(body[TOOL_CONFIGURATION], deployment_id=config.deployment_id)
+    return jsonify(dict(body, client_id=config.client_id, **{TOOL_CONFIGURATION: tool}))
 
 
 @bp.post("/deep-linking/return")
@@ -316,7 +377,7 @@ def deep_linking_return() -> ResponseReturnValue:
         raise SandboxError("The deep-linking response has no JWT.")
     config = _config()
     try:
-        if config.profile.tool_key_pasted:
+        if config.flavour.tool_key_pasted:
             items = _items_checked_with_pasted_key(request.form["JWT"])
         else:
             items = _conf().validate_deeplinking_resp(request.form.to_dict())
@@ -324,7 +385,7 @@ def deep_linking_return() -> ResponseReturnValue:
         raise SandboxError(f"The deep-linking response was refused: {exc}") from None
     # lti1p3platform checks the signature and message type only (aud is not verified).
     claims = jwt.decode(request.form["JWT"], options={"verify_signature": False})
-    if claims.get("aud") not in (config.base_url, [config.base_url]):
+    if claims.get("aud") not in (config.issuer, [config.issuer]):
         raise SandboxError("The deep-linking response is addressed to another platform.")
     if claims.get("iss") != config.client_id:
         raise SandboxError("The deep-linking response comes from another client.")
@@ -367,7 +428,7 @@ def _items_checked_with_pasted_key(token: str) -> list[dict[str, t.Any]]:
 
 @bp.route("/admin/tool-key", methods=["GET", "POST"])
 def tool_key() -> ResponseReturnValue:
-    """Where the administrator pastes the tool's public key (``tool_key_pasted`` profiles)."""
+    """Where the administrator pastes the tool's public key (``tool_key_pasted`` flavours)."""
     if request.method == "POST":
         pem = request.form.get("pem", "").strip()
         try:
@@ -395,7 +456,7 @@ def _add_item(item: dict[str, t.Any], course_id: str) -> dict[str, t.Any]:
     custom = item.get("custom") or {}
     if not all(isinstance(value, str) for value in custom.values()):
         raise SandboxError("Custom parameter values must be strings.")
-    if not _config().profile.keeps_item_custom:
+    if not _config().flavour.keeps_item_custom:
         custom = {}
     link_id = _store().add_link(
         str(title or "Untitled activity"), item.get("text"), url, custom, course_id
@@ -431,7 +492,7 @@ def _check_type_id() -> None:
         raise SandboxError("type_id is missing from the line item URL")
 
 
-#: The AGS media types (AGS 2.0 §3.2, §3.3, §3.4), which ``strict_accept`` profiles demand.
+#: The AGS media types (AGS 2.0 §3.2, §3.3, §3.4), which ``strict_accept`` flavours demand.
 LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
 SCORE_MEDIA = "application/vnd.ims.lis.v1.score+json"
@@ -440,7 +501,7 @@ FILTERS = ("resource_id", "resource_link_id", "tag")
 
 def _check_accept(*allowed: str) -> None:
     # Compared verbatim, as Chamilo does: a list or a parameter is not the media type.
-    if _config().profile.strict_accept and request.headers.get("Accept") not in allowed:
+    if _config().flavour.strict_accept and request.headers.get("Accept") not in allowed:
         raise LtiServiceException("Unsupported media type.", 415)
 
 
@@ -450,7 +511,7 @@ def lineitems(course_id: str) -> ResponseReturnValue:
     _check_accept(LINEITEMS_MEDIA, LINEITEM_MEDIA)
     if (
         request.method == "GET"
-        and _config().profile.filtered_lineitems_break
+        and _config().flavour.filtered_lineitems_break
         and any(request.args.get(name) for name in FILTERS)
     ):
         # A PHP fatal error under display_errors: an HTML page, and still status 200.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import typing as t
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import jwt
 from flask import Request as FlaskRequest
@@ -34,7 +34,7 @@ from lti1p3platform.service_connector import (
 )
 
 from sandbox import people
-from sandbox.profiles import STANDARD, Profile
+from sandbox.flavour import MOODLE, SandboxFlavour, other_loopback_url
 from sandbox.storage import Store, link_key
 
 
@@ -46,11 +46,32 @@ class SandboxConfig:
     tool_url: str
     client_id: str
     deployment_id: str
-    profile: Profile = STANDARD
+    flavour: SandboxFlavour = field(default=MOODLE)
+
+    @property
+    def signing_url(self) -> str:
+        """Where login, token and keys are served: the shared host, else the base URL."""
+        return other_loopback_url(self.base_url) if self.flavour.shared_host else self.base_url
+
+    @property
+    def issuer(self) -> str:
+        return self.flavour.issuer or self.signing_url
+
+    @property
+    def auth_url(self) -> str:
+        return f"{self.signing_url}/auth"
+
+    @property
+    def token_url(self) -> str:
+        return f"{self.signing_url}{self.flavour.token_path}"
+
+    @property
+    def jwks_url(self) -> str:
+        return f"{self.signing_url}/jwks"
 
     def deployment_for(self, course_id: str, *, deep_linking: bool) -> str:
         """The deployment id a message in ``course_id`` carries (see ``deployment_per_course``)."""
-        if not self.profile.deployment_per_course:
+        if not self.flavour.deployment_per_course:
             return self.deployment_id
         number = "1" if deep_linking else "2"
         return number if course_id == people.COURSE_ID else f"{course_id}-{number}"
@@ -128,7 +149,7 @@ class PlatformConf(LTI1P3PlatformConfAbstract):  # type: ignore[misc]  # lti1p3p
         config = self.config
         return (
             SandboxRegistration(self.key)
-            .set_iss(config.base_url)
+            .set_iss(config.issuer)
             .set_client_id(config.client_id)
             .set_deployment_id(config.deployment_id)
             .set_oidc_login_url(config.tool_login_url)
@@ -299,10 +320,10 @@ class SandboxLaunch(LTIAdvantageMessageLaunchAbstract):  # type: ignore[misc]  #
         self.set_resource_link_claim(resource_link_id(row["id"]), row["text"], row["title"])
         if row["custom"]:
             custom = dict(row["custom"])
-            if self.config.profile.lowercases_custom_keys:
+            if self.config.flavour.lowercases_custom_keys:
                 custom = {str(key).lower(): value for key, value in custom.items()}
             self.set_custom_parameters_claim(custom)
-        if self.config.profile.posts_to_link_url:
+        if self.config.flavour.posts_to_link_url:
             self._post_to = str(row["url"])
         items = self.store.lineitems(
             course_id=course_id, resource_link_id=resource_link_id(row["id"])
@@ -405,6 +426,17 @@ class SandboxAgs(AssignmentsGradesService):  # type: ignore[misc]  # lti1p3platf
 
     def create_lineitem(self, creation_data: TLineItem) -> TLineItem:
         data = _checked_lineitem(creation_data)
+        refusal = self.config.flavour.link_lineitem_refusal
+        # Canvas: only an assignment's link has a line item; a new one cannot be tied to a
+        # link that has none.
+        if (
+            refusal
+            and data["resource_link_id"]
+            and not self.store.lineitems(
+                course_id=self.course_id, resource_link_id=data["resource_link_id"]
+            )
+        ):
+            raise LtiServiceException("The resource link has no line item", refusal)
         new_id = self.store.add_lineitem(data | {"course_id": self.course_id})
         return self.find_lineitem(str(new_id))
 
@@ -516,6 +548,12 @@ class SandboxNrps(NamesRoleProvisioningService):  # type: ignore[misc]  # lti1p3
     """Every course of the sandbox has the same people."""
 
     def __init__(self, request: Request, conf: PlatformConf, course: dict[str, t.Any]) -> None:
+        most = conf.config.flavour.nrps_page_size
+        if most:
+            # Canvas's page size caps the tool's limit; the library links the next page only
+            # when the query has a limit, so the capped one is put there.
+            query = request.get_data
+            query["limit"] = min(int(query.get("limit") or most), most)
         super().__init__(request, conf, conf.config.memberships_url(course["id"]))
         self.course = course
 

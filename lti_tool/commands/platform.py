@@ -25,6 +25,13 @@ cli = AppGroup("platform", help="LTI platforms (LMS registrations) and their dep
     multiple=True,
     help="A deployment id; repeat for several. Others are recorded on first launch.",
 )
+@click.option(
+    "--frame-origin",
+    "frame_origins",
+    multiple=True,
+    help="An origin whose pages frame the tool (Canvas: https://<school>.instructure.com); "
+    "repeat for several.",
+)
 @click.option("--name", default=None, help="A name shown to administrators (e.g. Moodle).")
 @click.option(
     "--update",
@@ -39,6 +46,7 @@ def add(
     jwks_url: str,
     audience: str | None,
     deployment_ids: tuple[str, ...],
+    frame_origins: tuple[str, ...],
     name: str | None,
     update: bool,
 ) -> None:
@@ -58,6 +66,7 @@ def add(
             name=name,
             source="cli",
             update=update,
+            frame_origins=frame_origins,
         )
         placements, _ = registrations.course_data(session, platform)
         session.commit()
@@ -93,6 +102,8 @@ def list_() -> None:
         if platform.auth_token_audience:
             click.echo(f"  audience:    {platform.auth_token_audience}")
         click.echo(f"  keyset URL:  {platform.key_set_url}")
+        if platform.frame_origins:
+            click.echo(f"  framed from: {platform.frame_origins}")
         ids = ", ".join(d.deployment_id for d in platform.deployments) or "none yet"
         click.echo(f"  deployments: {ids}")
 

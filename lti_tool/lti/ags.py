@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -43,6 +44,10 @@ SCORE_REFUSALS = {
     404: "This person cannot be graded in this course",
     403: "This person cannot be graded in this course",
 }
+
+#: Answers to a line item bound to a link the platform will not bind one to: Canvas answers
+#: 412 (a link that is not an assignment has no line item) or 404 (no such link for it).
+LINK_REFUSALS = frozenset({404, 412})
 
 #: Paging guard: a platform whose ``next`` links loop must not keep us here forever.
 MAX_PAGES = 100
@@ -117,6 +122,8 @@ class AgsClient:
         self.client = client
         self.endpoint = endpoint
         self.scopes = tuple(endpoint.get("scope") or ())
+        #: The status of a refused link-bound line item, when one was made without the link.
+        self.link_refused: int | None = None
 
     @property
     def lineitems_url(self) -> str | None:
@@ -256,7 +263,9 @@ class AgsClient:
     ) -> LineItem:
         """The line item for ``resource_id`` (ours), created if the platform has none.
 
-        The launch's own ``lineitem`` (one created by the platform with the link) wins.
+        The launch's own ``lineitem`` (one created by the platform with the link) wins. A
+        platform that refuses to bind a line item to the link (``LINK_REFUSALS``) gets one
+        without ``resourceLinkId``, found again by ``resource_id``; ``link_refused`` says so.
         """
         if self.lineitem_url:
             return self.get_line_item(self.lineitem_url)
@@ -264,11 +273,19 @@ class AgsClient:
             # Filters are optional for platforms: check the match ourselves.
             if item.resource_id == resource_id:
                 return item
+        try:
+            return self.create_line_item(
+                label=label,
+                score_maximum=score_maximum,
+                resource_id=resource_id,
+                resource_link_id=resource_link_id,
+            )
+        except PlatformServiceError as exc:
+            if not resource_link_id or exc.status not in LINK_REFUSALS:
+                raise
+            self.link_refused = exc.status
         return self.create_line_item(
-            label=label,
-            score_maximum=score_maximum,
-            resource_id=resource_id,
-            resource_link_id=resource_link_id,
+            label=label, score_maximum=score_maximum, resource_id=resource_id
         )
 
     # -- scores and results ------------------------------------------------------------------
@@ -406,6 +423,15 @@ def sync_score(
         )
     else:
         row.status, row.message, row.score_timestamp = "sent", None, timestamp
+        if client.link_refused:
+            # The teacher sees where the grade went: not the link's own column.
+            row.message = _(
+                "The LMS would not tie a gradebook column to this link (it answered "
+                "%(status)s), so Peerloop added the column “%(label)s” to the course "
+                "gradebook instead.",
+                status=client.link_refused,
+                label=placement.title,
+            )
         log_event("grade_sync_sent", placement=placement.key, platform=platform.issuer)
     row.updated_at = utcnow()
     session.flush()

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import requests
 from sqlalchemy.orm import Session
 
-from lti_tool.errors import UserFacingError
+from lti_tool.errors import N_, UserFacingError
 from lti_tool.logs import log_event
 from lti_tool.lti import registrations
 from lti_tool.lti.claims import (
@@ -40,7 +40,7 @@ class DynamicRegistrationError(UserFacingError):
     """A registration that could not finish; the message tells the LMS admin what to do."""
 
     status = 502
-    title = "Peerloop could not be registered with your LMS"
+    title = N_("Peerloop could not be registered with your LMS")
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,8 @@ class PlatformConfiguration:
     token_endpoint: str
     jwks_uri: str
     registration_endpoint: str
-    #: ``aud`` for our client assertions when it is not the token endpoint.
+    #: ``aud`` for our client assertions when it is not the token endpoint: only an absolute
+    #: https URL (Canvas gives a bare host, ``sso.canvaslms.com``, and refuses it as ``aud``).
     authorization_server: str | None = None
     #: ``moodle``, ``canvas``… from the LTI platform configuration, if given.
     product_family_code: str | None = None
@@ -65,6 +66,11 @@ class RegistrationOutcome:
     deployment_id: str | None
     granted_scopes: tuple[str, ...] = field(default_factory=tuple)
     product_family_code: str | None = None
+
+    @property
+    def family(self) -> str:
+        """``canvas`` or ``other``: what the admin must still do differs per LMS family."""
+        return "canvas" if (self.product_family_code or "").lower() == "canvas" else "other"
 
     @property
     def grades(self) -> bool:
@@ -263,10 +269,23 @@ def read_platform_configuration(
         token_endpoint=values["token_endpoint"] or "",
         jwks_uri=values["jwks_uri"] or "",
         registration_endpoint=values["registration_endpoint"] or "",
-        authorization_server=_string(body.get("authorization_server")),
+        authorization_server=_audience(body.get("authorization_server")),
         product_family_code=_string(lti.get("product_family_code")),
         version=_string(lti.get("version")),
     )
+
+
+def _audience(value: Any) -> str | None:
+    """``authorization_server`` when it is an absolute https URL; otherwise None (the token
+    endpoint is the audience). Canvas sends a bare host and accepts only its token URL."""
+    text = _string(value)
+    if not text:
+        return None
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    return text if parts.scheme == "https" and parts.hostname else None
 
 
 def granted_scopes(body: dict[str, Any]) -> tuple[str, ...]:
@@ -326,6 +345,9 @@ def register(
         )
     deployment_id = _deployment_id(answer)
     platform = _store(session, config, client_id, deployment_id)
+    # The registration endpoint is on the LMS's own site (Canvas: the school's domain, while
+    # its issuer and login URL are shared by every school): its pages frame the tool.
+    _allow_framing_from(platform, registration_url)
     scopes = granted_scopes(answer)
     log_event(
         "dynamic_registration_completed",
@@ -403,6 +425,15 @@ def _store(
             f"Your LMS's registration details are not usable: {exc.message}",
             code="registration_platform_malformed",
         ) from exc
+
+
+def _allow_framing_from(platform: Platform, url: str) -> None:
+    parts = urlsplit(url)
+    try:
+        origin = registrations.check_origin(f"{parts.scheme}://{parts.netloc}")
+    except registrations.RegistrationError:
+        return  # an origin no CSP source can name: the issuer and login URL still apply
+    platform.frame_origins = registrations.merge_origins(platform.frame_origins, [origin])
 
 
 def _refresh(platform: Platform, config: PlatformConfiguration) -> None:

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
+from lti_tool.errors import N_
 from lti_tool.lti import registrations
 from lti_tool.lti.claims import (
     AGS_CLAIM,
@@ -64,9 +65,10 @@ class ValidatedLaunch:
     claims: dict[str, Any]
 
 
-def _when(timestamp: float) -> str:
+def _moment(timestamp: float) -> datetime | str:
+    """A claim's time for a message's values: the error page writes it the reader's way."""
     try:
-        return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return datetime.fromtimestamp(timestamp, UTC)
     except (OverflowError, ValueError, OSError):
         return str(timestamp)
 
@@ -170,19 +172,25 @@ def _check_signature(
         now = datetime.now(UTC).timestamp()
         exp = float(claims.get("exp", 0))
         raise InvalidLaunchMessageError(
-            f"The launch message expired at {_when(exp)}, {now - exp:.0f} seconds before "
-            f"Peerloop received it (clock leeway {leeway} s). Open the activity again; if it "
-            "keeps happening, the LMS server's clock is wrong.",
+            N_(
+                "The launch message expired at %(when)s, %(seconds)s seconds before Peerloop "
+                "received it (clock leeway %(leeway)s s). Open the activity again; if it keeps "
+                "happening, the LMS server's clock is wrong."
+            ),
             code="expired",
+            params={"when": _moment(exp), "seconds": f"{now - exp:.0f}", "leeway": leeway},
         ) from exc
     except jwt.ImmatureSignatureError as exc:
         now = datetime.now(UTC).timestamp()
         iat = float(claims.get("iat", claims.get("nbf", 0)))
         raise InvalidLaunchMessageError(
-            f"The launch message was issued at {_when(iat)}, {iat - now:.0f} seconds in "
-            f"Peerloop's future (clock leeway {leeway} s): the clocks of the LMS and Peerloop "
-            "differ. Ask the LMS administrator to synchronise the LMS server's clock (NTP).",
+            N_(
+                "The launch message was issued at %(when)s, %(seconds)s seconds in Peerloop's "
+                "future (clock leeway %(leeway)s s): the clocks of the LMS and Peerloop "
+                "differ. Ask the LMS administrator to synchronise the LMS server's clock (NTP)."
+            ),
             code="clock_skew",
+            params={"when": _moment(iat), "seconds": f"{iat - now:.0f}", "leeway": leeway},
         ) from exc
     except jwt.InvalidAudienceError as exc:
         raise InvalidLaunchMessageError(
@@ -220,8 +228,11 @@ def _check_message(claims: dict[str, Any], settings: Settings) -> str:
     if message_type == RESOURCE_LINK_REQUEST:
         if not claims.get("sub"):
             raise InvalidLaunchMessageError(
-                "The launch message does not say who the user is (no 'sub' claim). Peerloop "
-                "activities need a signed-in user: check the LMS's privacy settings for the tool.",
+                N_(
+                    "The launch message does not say who the user is (no 'sub' claim). "
+                    "Peerloop activities need a signed-in user: check the LMS's privacy "
+                    "settings for the tool."
+                ),
                 code="missing_sub",
             )
         link = claims.get(CLAIM + "resource_link")
@@ -277,10 +288,13 @@ def _deployment(
         return found
     if policy != "record":
         raise RegistrationMismatchError(
-            f"The deployment {deployment_id!r} of {platform.issuer} is not registered with "
-            "Peerloop. Ask your LMS administrator to add this deployment id to Peerloop's "
-            "registration (for example with `peerloop platform add-deployment`).",
+            N_(
+                "The deployment %(deployment)s of %(issuer)s is not registered with Peerloop. "
+                "Ask your LMS administrator to add this deployment id to Peerloop's "
+                "registration (for example with `peerloop platform add-deployment`)."
+            ),
             code="unknown_deployment",
+            params={"deployment": repr(deployment_id), "issuer": platform.issuer},
         )
     # A new deployment of a known registration (e.g. a course copy): recorded, per policy.
     return registrations.record_deployment(session, platform, deployment_id, source="launch")
@@ -298,9 +312,12 @@ def _require_issuer(session: Session, issuer: str) -> None:
     ):
         return
     raise RegistrationMismatchError(
-        f"This LMS (issuer {issuer}) is not registered with Peerloop. Ask your LMS "
-        "administrator to register it (Dynamic Registration or `peerloop platform add`).",
+        N_(
+            "This LMS (issuer %(issuer)s) is not registered with Peerloop. Ask your LMS "
+            "administrator to register it (Dynamic Registration or `peerloop platform add`)."
+        ),
         code="unknown_issuer",
+        params={"issuer": issuer},
     )
 
 
@@ -312,10 +329,13 @@ def known_platform(session: Session, issuer: str, client_id: str | None) -> Plat
     platform = registrations.find_platform(session, issuer, client_id)
     if platform is None:
         raise RegistrationMismatchError(
-            f"The LMS {issuer} is registered with Peerloop, but not with client id "
-            f"{client_id}. Ask your LMS administrator to check the client id, or to register "
-            "this tool configuration with Peerloop.",
+            N_(
+                "The LMS %(issuer)s is registered with Peerloop, but not with client id "
+                "%(client_id)s. Ask your LMS administrator to check the client id, or to "
+                "register this tool configuration with Peerloop."
+            ),
             code="unknown_client_id",
+            params={"issuer": issuer, "client_id": client_id},
         )
     return platform
 
@@ -346,9 +366,12 @@ def validate_launch(
     if issuer != login.issuer:
         _require_issuer(session, issuer)  # an unknown issuer says so first
         raise LaunchStateError(
-            f"The launch came from {issuer}, but the login that preceded it from "
-            f"{login.issuer}. Open the activity again from your LMS.",
+            N_(
+                "The launch came from %(issuer)s, but the login that preceded it from "
+                "%(login_issuer)s. Open the activity again from your LMS."
+            ),
             code="state_mismatch",
+            params={"issuer": issuer, "login_issuer": login.issuer},
         )
     platform = known_platform(session, issuer, login.client_id)
     _check_audience(claims, platform.client_id)
@@ -358,8 +381,10 @@ def validate_launch(
     _check_signature(id_token, alg, key.key, platform, claims, settings.clock_leeway_seconds)
     if claims.get("nonce") != login.nonce:
         raise LaunchStateError(
-            "The launch message's nonce does not belong to the login started in this browser. "
-            "Open the activity again from your LMS.",
+            N_(
+                "The launch message's nonce does not belong to the login started in this "
+                "browser. Open the activity again from your LMS."
+            ),
             code="state_mismatch",
         )
     _check_message(claims, settings)
@@ -373,9 +398,11 @@ def validate_launch(
 
 def raise_replay() -> None:
     raise LaunchStateError(
-        "This launch message was already used (its nonce was seen before): a launch can be "
-        "used once. Open the activity again from your LMS.",
-        title="This launch was already used",
+        N_(
+            "This launch message was already used (its nonce was seen before): a launch can "
+            "be used once. Open the activity again from your LMS."
+        ),
+        title=N_("This launch was already used"),
         code="nonce_replayed",
     )
 
@@ -391,6 +418,9 @@ def build_context(launch: ValidatedLaunch) -> LaunchContext:
     link = claims.get(CLAIM + "resource_link") or {}
     custom = claims.get(CLAIM + "custom")
     platform_claim = claims.get(CLAIM + "tool_platform")
+    presentation = claims.get(CLAIM + "launch_presentation")
+    # The language of this launch's page (LTI), else the person's (OpenID Connect).
+    shown_in = _str(presentation.get("locale")) if isinstance(presentation, dict) else None
     return LaunchContext(
         platform_id=launch.platform.id,
         issuer=launch.platform.issuer,
@@ -401,7 +431,7 @@ def build_context(launch: ValidatedLaunch) -> LaunchContext:
         roles=normalise_roles(claims.get(CLAIM + "roles") or []),
         name=_str(claims.get("name")),
         email=_str(claims.get("email")),
-        locale=_str(claims.get("locale")),
+        locale=shown_in or _str(claims.get("locale")),
         context_id=_str(context.get("id")) if isinstance(context, dict) else None,
         context_title=_str(context.get("title")) if isinstance(context, dict) else None,
         resource_link_id=_str(link.get("id")) if isinstance(link, dict) else None,

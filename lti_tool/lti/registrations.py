@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from activities.db import utcnow
 from activities.placements import Placement
-from lti_tool.errors import UserFacingError
+from lti_tool.errors import N_, UserFacingError
 from lti_tool.logs import log_event
 from lti_tool.models import Deployment, GradeSync, Platform
 
@@ -28,7 +28,7 @@ class RegistrationError(UserFacingError):
     """A registration value or request an administrator has to correct."""
 
     status = 400
-    title = "This registration could not be saved"
+    title = N_("This registration could not be saved")
 
 
 def _is_loopback(host: str) -> bool:
@@ -79,6 +79,27 @@ def check_url(
             code="registration_bad_url",
         )
     return value
+
+
+def check_origin(value: str | None, label: str = "frame origin") -> str:
+    """``value`` as a CSP source: ``scheme://host[:port]`` of an https URL (http on loopback),
+    with nothing after the host; a trailing slash is dropped."""
+    value = check_url(value, label, allow_query=False).rstrip("/")
+    parts = urlsplit(value)
+    if parts.path or parts.username or any(c in parts.netloc for c in "*;,'\""):
+        raise RegistrationError(
+            f"The {label} must be only scheme and host, such as https://school.instructure.com "
+            f"(got {value!r}).",
+            code="registration_bad_url",
+        )
+    return f"{parts.scheme}://{parts.netloc.lower()}"
+
+
+def merge_origins(current: str | None, added: Iterable[str]) -> str | None:
+    """The space-separated origin list ``current`` with ``added`` appended (no repeats)."""
+    origins = (current or "").split()
+    origins.extend(o for o in dict.fromkeys(added) if o not in origins)
+    return " ".join(origins) or None
 
 
 def check_identifier(value: str | None, label: str) -> str:
@@ -204,6 +225,7 @@ def add_platform(
     name: str | None = None,
     source: str = "cli",
     update: bool = False,
+    frame_origins: Iterable[str] = (),
 ) -> Platform:
     """Register a platform and its deployments (flushed); see ``register_platform``."""
     platform, _ = register_platform(
@@ -218,6 +240,7 @@ def add_platform(
         name=name,
         source=source,
         update=update,
+        frame_origins=frame_origins,
     )
     return platform
 
@@ -235,11 +258,14 @@ def register_platform(
     name: str | None = None,
     source: str = "cli",
     update: bool = False,
+    frame_origins: Iterable[str] = (),
 ) -> tuple[Platform, str]:
     """Register a platform and its deployments (flushed), and say what happened: ``added``,
     ``updated`` (``update``: new values for an existing issuer and client id) or
     ``reactivated`` (a registration ``platform remove`` deactivated: its placements work
-    again). RegistrationError lists every bad value at once."""
+    again). ``frame_origins``: further origins whose pages may frame the tool (Canvas: the
+    school's domain); given on an update, they replace the stored ones. RegistrationError
+    lists every bad value at once."""
     errors: list[str] = []
     issuer = _collect(errors, lambda: check_url(issuer, "issuer", allow_query=False))
     client_id = _collect(errors, lambda: check_identifier(client_id, "client id"))
@@ -249,8 +275,9 @@ def register_platform(
     auth_token_url = _collect(errors, lambda: check_url(auth_token_url, "token URL"))
     key_set_url = _collect(errors, lambda: check_url(key_set_url, "platform keyset (JWKS) URL"))
     audience = (auth_token_audience or "").strip() or None
-    if audience is not None and len(audience) > MAX_URL_LENGTH:
-        errors.append(f"The token audience is longer than {MAX_URL_LENGTH} characters.")
+    if audience is not None:
+        # A URL: Canvas refuses a bare host (its authorization_server) as ``aud``.
+        audience = _collect(errors, lambda: check_url(audience, "token audience"))
     ids: list[str] = []
     for value in deployment_ids:
         try:
@@ -260,6 +287,12 @@ def register_platform(
             continue
         if checked not in ids:  # the same id given twice is one deployment
             ids.append(checked)
+    origins: list[str] = []
+    for value in frame_origins:
+        try:
+            origins.append(check_origin(value))
+        except RegistrationError as error:
+            errors.append(error.message)
     if errors:
         raise RegistrationError(" ".join(errors), code="registration_bad_value")
     name = (name or "").strip()[:255] or None
@@ -287,6 +320,8 @@ def register_platform(
         existing.auth_login_url, existing.auth_token_url = auth_login_url, auth_token_url
         existing.key_set_url, existing.auth_token_audience = key_set_url, audience
         existing.name = name or existing.name
+        if origins:
+            existing.frame_origins = merge_origins(None, origins)
         existing.deactivated_at = None
         known = {d.deployment_id for d in existing.deployments}
         existing.deployments.extend(
@@ -304,6 +339,7 @@ def register_platform(
         key_set_url=key_set_url,
         name=name,
         source=source,
+        frame_origins=merge_origins(None, origins),
     )
     platform.deployments = [Deployment(deployment_id=d, source=source) for d in ids]
     try:

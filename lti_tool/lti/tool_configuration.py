@@ -26,6 +26,11 @@ TOOL_DESCRIPTION = (
 CLAIMS = ("iss", "sub", "name", "given_name", "family_name", "email", "locale")
 
 CANVAS_PRIVACY_LEVEL = "https://canvas.instructure.com/lti/privacy_level"
+CANVAS_TOOL_ID_CLAIM = "https://canvas.instructure.com/lti/tool_id"
+#: Canvas's id for the tool, the same in the developer-key JSON and in dynamic registration.
+CANVAS_TOOL_ID = "peerloop"
+#: Where Canvas offers "add a Peerloop activity": Modules/links and assignments.
+CANVAS_PLACEMENTS = ("link_selection", "assignment_selection")
 
 
 def tool_urls(base_url: str) -> dict[str, str]:
@@ -41,11 +46,27 @@ def tool_urls(base_url: str) -> dict[str, str]:
 def tool_configuration(base_url: str, product_family_code: str | None = None) -> dict[str, Any]:
     """The client registration we POST (LTI-DR §3.5), with both message types and our scopes."""
     urls = tool_urls(base_url)
-    # Canvas places deep linking by its own placement names; others use the spec's ContentArea.
-    if (product_family_code or "").lower() == "canvas":
-        placements = ["link_selection", "assignment_selection"]
-    else:
-        placements = ["ContentArea"]
+    canvas = (product_family_code or "").lower() == "canvas"
+    deep_linking: dict[str, Any] = {
+        "type": DEEP_LINKING_REQUEST,
+        "target_link_uri": urls["launch"],
+        "label": "Add a Peerloop activity",
+        # Canvas places deep linking by its own placement names; others use ContentArea.
+        "placements": list(CANVAS_PLACEMENTS) if canvas else ["ContentArea"],
+        "supported_types": ["ltiResourceLink"],
+    }
+    resource_link = {
+        "type": RESOURCE_LINK_REQUEST,
+        "target_link_uri": urls["launch"],
+        "label": TOOL_NAME,
+    }
+    # Canvas gives a message without placements the link_selection placement and keeps only
+    # the first message per placement, so a bare resource-link message would take the Modules
+    # picker from deep linking. Links made by deep linking launch without a message entry.
+    messages = [deep_linking] if canvas else [resource_link, deep_linking]
+    extensions: dict[str, Any] = {CANVAS_PRIVACY_LEVEL: "public"}
+    if canvas:
+        extensions[CANVAS_TOOL_ID_CLAIM] = CANVAS_TOOL_ID
     return {
         "application_type": "web",
         "response_types": ["id_token"],
@@ -61,21 +82,8 @@ def tool_configuration(base_url: str, product_family_code: str | None = None) ->
             "description": TOOL_DESCRIPTION,
             "target_link_uri": urls["launch"],
             "claims": list(CLAIMS),
-            "messages": [
-                {
-                    "type": RESOURCE_LINK_REQUEST,
-                    "target_link_uri": urls["launch"],
-                    "label": TOOL_NAME,
-                },
-                {
-                    "type": DEEP_LINKING_REQUEST,
-                    "target_link_uri": urls["launch"],
-                    "label": "Add a Peerloop activity",
-                    "placements": placements,
-                    "supported_types": ["ltiResourceLink"],
-                },
-            ],
-            CANVAS_PRIVACY_LEVEL: "public",
+            "messages": messages,
+            **extensions,
         },
     }
 
@@ -99,14 +107,11 @@ def canvas_configuration(base_url: str) -> dict[str, Any]:
             {
                 "platform": "canvas.instructure.com",
                 "domain": urls["domain"],
-                "tool_id": "peerloop",
+                "tool_id": CANVAS_TOOL_ID,
                 "privacy_level": "public",
                 "settings": {
                     "text": TOOL_NAME,
-                    "placements": [
-                        {"placement": "link_selection", **placement},
-                        {"placement": "assignment_selection", **placement},
-                    ],
+                    "placements": [{"placement": name, **placement} for name in CANVAS_PLACEMENTS],
                 },
             }
         ],

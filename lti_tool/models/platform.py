@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import String, UniqueConstraint
+from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from activities.db import Base, UtcDateTime, utcnow
@@ -31,6 +31,10 @@ class Platform(Base):
     auth_token_audience: Mapped[str | None] = mapped_column(String(1024), default=None)
     #: The platform's public JWKS URL (launch signatures are checked against it).
     key_set_url: Mapped[str] = mapped_column(String(1024))
+    #: Further origins allowed to frame the tool (space-separated), beyond the issuer's and
+    #: the login URL's: Canvas frames tools from the school's own domain while its issuer is
+    #: shared by every school. Filled by dynamic registration or ``--frame-origin``.
+    frame_origins: Mapped[str | None] = mapped_column(Text(), default=None)
     #: Human name shown to admins (``Moodle``, ``Canvas``…); optional.
     name: Mapped[str | None] = mapped_column(String(255), default=None)
     #: How it was registered: ``dynamic``, ``cli`` or ``sandbox``.
@@ -43,6 +47,10 @@ class Platform(Base):
     @property
     def active(self) -> bool:
         return self.deactivated_at is None
+
+    @property
+    def frame_origin_list(self) -> list[str]:
+        return (self.frame_origins or "").split()
 
     deployments: Mapped[list[Deployment]] = relationship(
         back_populates="platform", cascade="all, delete-orphan", order_by="Deployment.id"

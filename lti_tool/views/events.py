@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from activities.errors import NotFound
+from activities.errors import N_, NotFound
 from activities.recording import PAGE_EVENTS, PageEvent, record_page_event
 from lti_tool.auth import launch_required
 from lti_tool.db import current_settings, get_session
@@ -22,7 +22,7 @@ ECHO_LIMIT = 40
 
 class BadEventError(UserFacingError):
     status = 400
-    title = "This activity event was not understood"
+    title = N_("This activity event was not understood")
 
 
 @bp.post("/events")
@@ -33,19 +33,20 @@ def post_event(launch: LaunchContext, launch_token: str) -> Response:
     if event not in PAGE_EVENTS:
         shown = repr(event[:ECHO_LIMIT]) if event else "nothing"
         raise BadEventError(
-            f"The activity event must be one of {', '.join(PAGE_EVENTS)}; got {shown}.",
+            N_("The activity event must be one of %(events)s; got %(shown)s."),
             code="event_unknown",
+            params={"events": ", ".join(PAGE_EVENTS), "shown": shown},
         )
     placement = launch_placement(launch)
     if placement is None:  # a link not set up yet shows no activity page to report on
         raise NotFound(
-            "This link does not lead to a Peerloop activity yet.", code="placement_not_found"
+            N_("This link does not lead to a Peerloop activity yet."), code="placement_not_found"
         )
     key = request.form.get("placement", "").strip()
     if key and key != placement.key:
         # The token is for one placement: it cannot report views of another.
         raise BadEventError(
-            "This page's activity is not the one your LMS opened. Reload the course page.",
+            N_("This page's activity is not the one your LMS opened. Reload the course page."),
             code="event_placement_mismatch",
         )
     person = launch.participant

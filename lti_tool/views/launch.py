@@ -24,10 +24,12 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.auth import issue_token, launch_required
 from lti_tool.db import current_settings, get_session
+from lti_tool.errors import N_
 from lti_tool.features.activity import controllers as activity
 from lti_tool.logs import log_event
 from lti_tool.lti.claims import DEEP_LINKING_REQUEST
@@ -109,21 +111,26 @@ def login() -> BaseResponse:
     issuer = params.get("iss", "").strip()
     if not issuer:
         raise LaunchError(
-            "The LMS started a login without saying who it is (no 'iss' parameter). Check "
-            "that the tool's login URL in the LMS is Peerloop's /lti/login.",
+            N_(
+                "The LMS started a login without saying who it is (no 'iss' parameter). Check "
+                "that the tool's login URL in the LMS is Peerloop's /lti/login."
+            ),
             code="login_missing_iss",
         )
     if not params.get("login_hint"):
         raise LaunchError(
-            "The LMS started a login without a login_hint, which LTI 1.3 requires.",
+            N_("The LMS started a login without a login_hint, which LTI 1.3 requires."),
             code="login_missing_login_hint",
         )
     target = params.get("target_link_uri", "")
     if not is_our_url(target, current_settings()):
         raise InvalidLaunchMessageError(
-            f"The LMS asked to open {target!r}, which is not Peerloop at "
-            f"{current_settings().base_url}. Check the tool URL configured in the LMS.",
+            N_(
+                "The LMS asked to open %(target)s, which is not Peerloop at %(base_url)s. "
+                "Check the tool URL configured in the LMS."
+            ),
             code="target_link_uri_foreign",
+            params={"target": repr(target), "base_url": current_settings().base_url},
         )
     platform = known_platform(get_session(), issuer, params.get("client_id") or None)
     storage_target = params.get("lti_storage_target") or None
@@ -206,18 +213,22 @@ def _has_state_cookie(state: str) -> bool:
 def _login_for(state: str, store: LaunchStore) -> LoginState:
     if not state:
         raise LaunchStateError(
-            "The LMS's launch has no 'state' parameter, so it cannot be matched to the login "
-            "that started it. Open the activity again from your LMS.",
+            N_(
+                "The LMS's launch has no 'state' parameter, so it cannot be matched to the "
+                "login that started it. Open the activity again from your LMS."
+            ),
             code="state_missing",
         )
     # Our states are URL-safe base64; anything else (a NUL, a megabyte) is not one of ours.
     login = find_login(store, state) if _STATE_CHARS.fullmatch(state) else None
     if login is None:
         raise LaunchStateError(
-            "The launch's state was not issued by Peerloop, or its login started more than "
-            f"{current_settings().launch_state_ttl_seconds // 60} minutes ago. Open the activity "
-            "again from your LMS.",
+            N_(
+                "The launch's state was not issued by Peerloop, or its login started more than "
+                "%(minutes)s minutes ago. Open the activity again from your LMS."
+            ),
             code="state_mismatch",
+            params={"minutes": current_settings().launch_state_ttl_seconds // 60},
         )
     return login
 
@@ -227,9 +238,12 @@ def _platform_error() -> None:
     if error:
         description = request.form.get("error_description") or "no description"
         raise LaunchError(
-            f"The LMS refused to launch Peerloop: {error} ({description}). If you are signed "
-            "out of the LMS, sign in and open the activity again.",
+            N_(
+                "The LMS refused to launch Peerloop: %(error)s (%(description)s). If you are "
+                "signed out of the LMS, sign in and open the activity again."
+            ),
             code="platform_refused_login",
+            params={"error": error, "description": description},
         )
 
 
@@ -246,7 +260,7 @@ def launch(key: str | None = None) -> BaseResponse:
     login = _login_for(state, store)
     if not id_token:
         raise InvalidLaunchMessageError(
-            "The LMS's launch has no id_token. Check that the LMS is set up for LTI 1.3.",
+            N_("The LMS's launch has no id_token. Check that the LMS is set up for LTI 1.3."),
             code="id_token_missing",
         )
     if not _has_state_cookie(state):
@@ -277,8 +291,10 @@ def verify() -> BaseResponse:
     if request.headers.get("Origin") != expected:
         # Only our own storage page may post here: a cross-site form cannot set Origin.
         raise LaunchStateError(
-            "This launch confirmation did not come from Peerloop's own page. Open the activity "
-            "again from your LMS.",
+            N_(
+                "This launch confirmation did not come from Peerloop's own page. Open the "
+                "activity again from your LMS."
+            ),
             code="storage_origin",
         )
     store = _store()
@@ -289,8 +305,10 @@ def verify() -> BaseResponse:
         or request.form.get("storage_nonce") != login.nonce
     ):
         raise LaunchStateError(
-            "The LMS's platform storage did not hold this launch's state, so it cannot be "
-            "matched to your browser. Open the activity in a new window from your LMS.",
+            N_(
+                "The LMS's platform storage did not hold this launch's state, so it cannot be "
+                "matched to your browser. Open the activity in a new window from your LMS."
+            ),
             code="storage_state_mismatch",
         )
     return _complete(store, login, request.form.get("id_token", ""))
@@ -302,7 +320,7 @@ def _auth_origin(login: LoginState) -> str:
 
 
 def _cookies_blocked(login: LoginState) -> Response:
-    message = (
+    message = N_(
         "Your browser blocked the cookie Peerloop needs, and the LMS does not offer platform "
         "storage. Open the activity in a new window."
     )
@@ -315,7 +333,9 @@ def _cookies_blocked(login: LoginState) -> Response:
         reason=message,
         issuer=login.issuer,
     )
-    html = render_template("launch/new_window.html", message=message, login_url=_login_url(login))
+    html = render_template(
+        "launch/new_window.html", message=gettext(message), login_url=_login_url(login)
+    )
     return make_response(html, 401)
 
 

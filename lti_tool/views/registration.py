@@ -52,7 +52,13 @@ def register() -> ResponseReturnValue:
     else:
         # Let the new platform frame launches at once rather than after the CSP cache expires.
         security.forget_frame_ancestors(current_app)
-        response = make_response(render_template("registration/done.html", outcome=outcome))
+        response = make_response(
+            render_template(
+                "registration/done.html",
+                outcome=outcome,
+                reject_new_deployments=current_settings().deployment_policy == "reject",
+            )
+        )
     response.headers["Content-Security-Policy"] = REGISTRATION_CSP
     return response
 

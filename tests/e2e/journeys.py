@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.security import forget_frame_ancestors
 from sandbox import create_sandbox_app
+from sandbox.flavour import MOODLE, SandboxFlavour
 from sandbox.people import INSTRUCTOR, LEARNERS
 from sandbox.tool_registration import register_with_tool
 from tests.e2e import a11y
@@ -32,8 +33,11 @@ class Sandbox:
 
 
 @contextmanager
-def running_sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
-    """The sandbox LMS on its own port, reached as localhost, registered with the tool."""
+def running_sandbox(
+    live_app: LiveServer, tmp_path: Path, flavour: SandboxFlavour = MOODLE
+) -> Iterator[Sandbox]:
+    """The sandbox LMS on its own port, reached as localhost, registered with the tool
+    (as an admin would by hand), behaving as ``flavour``."""
     tool: Flask = live_app.app  # type: ignore[attr-defined]
     port = free_port()
     base_url = f"http://localhost:{port}"
@@ -41,10 +45,11 @@ def running_sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
         base_url=base_url,
         tool_url=live_app.url,
         database_url=f"sqlite:///{tmp_path}/sandbox.sqlite",
+        flavour=flavour,
     )
     session: Session = tool.extensions["peerloop.sessions"]()
     try:
-        register_with_tool(session, base_url)
+        register_with_tool(session, base_url, flavour)
         session.commit()
     finally:
         session.close()

@@ -149,3 +149,28 @@ def test_0005_keeps_grade_records_and_marks_launched_placements(empty_database: 
         assert [tuple(row) for row in launched] == [("k-1", True), ("k-2", False)]
         assert conn.scalar(text("SELECT value FROM change_counter")) == 0
     engine.dispose()
+
+
+def test_0006_clears_token_audiences_that_are_not_urls(empty_database: str) -> None:
+    """Dynamic registration stored Canvas's bare-host authorization_server as the audience,
+    which Canvas refuses; 0006 makes the token URL the audience again, and keeps URLs."""
+    upgrade(empty_database, "0005")
+    engine = make_engine(empty_database)
+    with engine.begin() as conn:
+        for client_id, audience in (("bare", "sso.canvaslms.com"), ("url", "https://a/aud")):
+            conn.execute(
+                text(
+                    "INSERT INTO platform (issuer, client_id, auth_login_url, auth_token_url,"
+                    " auth_token_audience, key_set_url, source, created_at) VALUES"
+                    " ('https://canvas.instructure.com', :c, 'https://a/l', 'https://a/t', :a,"
+                    " 'https://a/k', 'dynamic', CURRENT_TIMESTAMP)"
+                ),
+                {"c": client_id, "a": audience},
+            )
+    upgrade(empty_database)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT client_id, auth_token_audience, frame_origins FROM platform ORDER BY id")
+        ).all()
+    engine.dispose()
+    assert [tuple(row) for row in rows] == [("bare", None, None), ("url", "https://a/aud", None)]

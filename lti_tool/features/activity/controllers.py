@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import redirect, render_template, request, url_for
+from flask_babel import gettext
 from sqlalchemy import select
 from werkzeug.wrappers.response import Response as BaseResponse
 
@@ -11,7 +12,7 @@ from activities.errors import NotFound
 from activities.placements import Placement
 from lti_tool.auth import launch_required, staff_required
 from lti_tool.db import current_settings, get_session
-from lti_tool.errors import UserFacingError
+from lti_tool.errors import N_, UserFacingError
 from lti_tool.features.activity.forms import TestScoreForm
 from lti_tool.lti.ags import sync_score
 from lti_tool.lti.claims import RESOURCE_LINK_REQUEST
@@ -24,8 +25,8 @@ from lti_tool.roster import course_roster
 from lti_tool.views.picker_form import PickerForm
 
 NOTICES = {
-    "sent": "Score sent to the LMS.",
-    "failed": "The LMS did not take the score: see the grade sync table.",
+    "sent": N_("Score sent to the LMS."),
+    "failed": N_("The LMS did not take the score: see the grade sync table."),
 }
 
 
@@ -98,8 +99,10 @@ def tokens_placement(launch: LaunchContext, key: str) -> Placement:
         raise NotFound(placements.NOT_FOUND, code="placement_not_found")
     if placement.key != key:
         raise UserFacingError(
-            "This page belongs to another activity than the one your LMS opened. Open the "
-            "activity from your course.",
+            N_(
+                "This page belongs to another activity than the one your LMS opened. Open the "
+                "activity from your course."
+            ),
             status=403,
             code="placement_token_mismatch",
         )
@@ -112,7 +115,7 @@ def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str
     tied to its resource link id (no Deep Linking response: the link exists already)."""
     if launch.message_type != RESOURCE_LINK_REQUEST or not launch.resource_link_id:
         raise UserFacingError(
-            "Only a link of the course can be set up here; open it from the course.",
+            N_("Only a link of the course can be set up here; open it from the course."),
             code="not_resource_link",
         )
     session = get_session()
@@ -133,7 +136,7 @@ def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str
         person = launch.participant
         if person is None:
             raise UserFacingError(
-                "The LMS did not say who you are, so the activity cannot be set up.",
+                N_("The LMS did not say who you are, so the activity cannot be set up."),
                 status=403,
                 code="anonymous_staff",
             )
@@ -156,7 +159,8 @@ def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str
 def show(key: str, launch: LaunchContext, launch_token: str) -> str:
     placement = tokens_placement(launch, key)
     roster = course_roster(launch) if launch.is_staff else ([], None)
-    return _page(launch, launch_token, placement, roster, NOTICES.get(request.args.get("sync", "")))
+    notice = NOTICES.get(request.args.get("sync", ""))
+    return _page(launch, launch_token, placement, roster, gettext(notice) if notice else None)
 
 
 @staff_required
@@ -166,16 +170,20 @@ def send_test_score(key: str, launch: LaunchContext, launch_token: str) -> BaseR
     placement = tokens_placement(launch, key)
     platform = session.get(Platform, launch.platform_id)
     if platform is None or not platform.active or platform.issuer != launch.issuer:
-        raise UserFacingError("This LMS is no longer registered.", status=403, code="no_platform")
+        raise UserFacingError(
+            N_("This LMS is no longer registered."), status=403, code="no_platform"
+        )
     if not launch.ags_endpoint:
         raise UserFacingError(
-            "This LMS does not accept grades from Peerloop for this link (no AGS).",
+            N_("This LMS does not accept grades from Peerloop for this link (no AGS)."),
             code="no_ags",
         )
     if not can_grade(launch, placement):
         raise UserFacingError(
-            "Grading is off for this activity, so Peerloop sends no scores to the LMS "
-            "gradebook (and creates no gradebook column).",
+            N_(
+                "Grading is off for this activity, so Peerloop sends no scores to the LMS "
+                "gradebook (and creates no gradebook column)."
+            ),
             code="grading_off",
         )
     form = TestScoreForm.parse(request.form, maximum=score_maximum(placement))

@@ -7,7 +7,7 @@ from typing import ClassVar
 
 from werkzeug.datastructures import MultiDict
 
-from lti_tool.errors import UserFacingError
+from lti_tool.errors import N_, UserFacingError
 
 
 @dataclass(frozen=True)
@@ -23,12 +23,15 @@ class TestScoreForm:
     def parse(cls, form: MultiDict[str, str], *, maximum: float) -> TestScoreForm:
         user_sub = form.get("user_id", "").strip()
         if not user_sub:
-            raise UserFacingError("Choose the learner to send a score for.", code="score_no_user")
-        message = f"The score must be a number from 0 to {maximum:g}."
+            raise UserFacingError(
+                N_("Choose the learner to send a score for."), code="score_no_user"
+            )
+        message = N_("The score must be a number from 0 to %(maximum)s.")
+        params = {"maximum": f"{maximum:g}"}
         try:
             score = float(form.get("score", ""))
         except ValueError:
-            raise UserFacingError(message, code="score_bad") from None
+            raise UserFacingError(message, code="score_bad", params=params) from None
         if not 0 <= score <= maximum:
-            raise UserFacingError(message, code="score_bad")
+            raise UserFacingError(message, code="score_bad", params=params)
         return cls(user_sub=user_sub, score=score, maximum=maximum)

@@ -120,8 +120,11 @@ def test_canvas_gets_its_placements_and_list_scopes_and_numeric_ids_are_read(
 
     assert response.status_code == 200, response.get_data(as_text=True)
     (posted,) = platform.registrations
-    deep_linking = posted[TOOL_CONFIGURATION]["messages"][1]
+    # Deep linking only: Canvas would give a bare resource-link message the Modules picker.
+    (deep_linking,) = posted[TOOL_CONFIGURATION]["messages"]
+    assert deep_linking["type"] == "LtiDeepLinkingRequest"
     assert deep_linking["placements"] == ["link_selection", "assignment_selection"]
+    assert posted[TOOL_CONFIGURATION]["https://canvas.instructure.com/lti/tool_id"] == "peerloop"
     stored = db_session.scalars(select(Platform)).one()
     assert stored.client_id == "10000000000042"
     assert [d.deployment_id for d in stored.deployments] == ["17"]
@@ -158,6 +161,31 @@ def test_platform_without_a_deployment_id_is_stored_for_later_launches(
     )
     assert "recorded on the first launch" in text
     assert _stored(db_session) == (1, 0)
+
+
+def test_no_deployment_id_with_the_reject_policy_says_launches_wait_for_the_admin(
+    database_url: str, platform: StubPlatform
+) -> None:
+    app = create_app(make_settings(database_url, deployment_policy="reject"))
+    platform.deployment_id = None
+    text = _register(app.test_client(), platform.openid_configuration_url, platform.token)
+    app.extensions["peerloop.engine"].dispose()
+    assert "launches are refused until an administrator adds it" in text.get_data(as_text=True)
+
+
+def test_a_bare_host_authorization_server_is_not_the_token_audience(
+    client: FlaskClient, db_session: Session, platform: StubPlatform
+) -> None:
+    """Canvas sends ``sso.canvaslms.com``; as ``aud`` it is refused. A URL is kept."""
+    platform.config_changes = {"authorization_server": "sso.canvaslms.com"}
+    assert _register(client, platform.openid_configuration_url, platform.token).status_code == 200
+    assert db_session.scalars(select(Platform)).one().auth_token_audience is None
+    platform.config_changes = {"authorization_server": "https://sso.example.edu/token"}
+    assert _register(client, platform.openid_configuration_url, platform.token).status_code == 200
+    db_session.expire_all()
+    assert db_session.scalars(select(Platform)).one().auth_token_audience == (
+        "https://sso.example.edu/token"
+    )
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from flask.testing import FlaskCliRunner
+from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -104,3 +104,38 @@ def test_removing_an_unknown_registration_is_a_clear_error(runner: FlaskCliRunne
     )
     assert result.exit_code == 1
     assert f"No platform {ISSUER} with client id x is registered." in result.output
+
+
+def test_frame_origins_are_stored_listed_and_framed_from(
+    runner: FlaskCliRunner, db_session: Session, client: FlaskClient
+) -> None:
+    """Canvas frames tools from the school's domain, not its issuer's: --frame-origin."""
+    school = "https://school.instructure.com"
+    added = runner.invoke(
+        main,
+        args=[*ADD, "--frame-origin", school + "/", "--frame-origin", "https://learn.school.edu"],
+    )
+    assert added.exit_code == 0, added.output
+    stored = db_session.scalars(select(Platform)).one()
+    assert stored.frame_origin_list == [school, "https://learn.school.edu"]
+    assert (
+        f"framed from: {school} https://learn.school.edu"
+        in runner.invoke(main, args=["platform", "list"]).output
+    )
+    policy = client.get("/").headers["Content-Security-Policy"].split()
+    assert school in policy
+    assert "https://learn.school.edu" in policy
+
+
+@pytest.mark.parametrize(
+    "origin",
+    ["*", "https://school.instructure.com/courses/1", "http://school.example.edu", "school.edu"],
+    ids=["wildcard", "path", "plain-http", "no-scheme"],
+)
+def test_a_frame_origin_that_is_not_an_https_origin_is_refused(
+    runner: FlaskCliRunner, db_session: Session, origin: str
+) -> None:
+    added = runner.invoke(main, args=[*ADD, "--frame-origin", origin])
+    assert added.exit_code != 0
+    assert "frame origin" in added.output
+    assert db_session.scalars(select(Platform)).all() == []

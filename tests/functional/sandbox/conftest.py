@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from lti_tool.lti.keys import signing_key
+from sandbox.flavour import CHAMILO
 from tests.functional.sandbox.harness import Sandbox, running_sandbox
 from tests.support.live import LiveServer
 
@@ -22,8 +23,8 @@ def sandbox(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
 
 @pytest.fixture
 def chamilo(live_app: LiveServer, tmp_path: Path) -> Iterator[Sandbox]:
-    """The sandbox behaving like Chamilo 1.11 (``sandbox.profiles.CHAMILO``)."""
-    with running_sandbox(live_app.app, live_app.url, tmp_path, "chamilo") as running:  # type: ignore[attr-defined]
+    """The sandbox behaving like Chamilo 1.11 (``sandbox.flavour.CHAMILO``)."""
+    with running_sandbox(live_app.app, live_app.url, tmp_path, CHAMILO) as running:  # type: ignore[attr-defined]
         yield running
 
 

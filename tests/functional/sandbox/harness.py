@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from lti_tool.models import Platform
 from sandbox import create_sandbox_app
+from sandbox.flavour import MOODLE, SandboxFlavour
 from sandbox.storage import Store
 from sandbox.tool_registration import register_with_tool
 from tests.support.live import LiveServer
@@ -25,7 +26,8 @@ from tests.support.ports import free_port
 class Sandbox:
     server: LiveServer
     app: Flask
-    platform_id: int
+    #: None when the sandbox was not registered with the tool (dynamic registration tests).
+    platform_id: int | None
 
     @property
     def url(self) -> str:
@@ -39,21 +41,30 @@ class Sandbox:
 
 @contextmanager
 def running_sandbox(
-    tool_app: Flask, tool_url: str, tmp_path: Path, profile: str = "standard"
+    tool_app: Flask,
+    tool_url: str,
+    tmp_path: Path,
+    flavour: SandboxFlavour = MOODLE,
+    *,
+    register: bool = True,
 ) -> Iterator[Sandbox]:
+    """The sandbox, behaving as ``flavour``; registered with the tool as an admin would by
+    hand unless ``register`` is False (then dynamic registration does it)."""
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     app = create_sandbox_app(
         base_url=base_url,
         tool_url=tool_url,
         database_url=f"sqlite:///{tmp_path}/sandbox.sqlite",
-        profile=profile,
+        flavour=flavour,
     )
+    platform_id = None
     session: Session = tool_app.extensions["peerloop.sessions"]()
     try:
-        platform, _ = register_with_tool(session, base_url, profile)
-        session.commit()
-        platform_id = platform.id
+        if register:
+            platform, _ = register_with_tool(session, base_url, flavour)
+            session.commit()
+            platform_id = platform.id
     finally:
         session.close()
     server = LiveServer(app, port).start()
@@ -65,6 +76,7 @@ def running_sandbox(
 
 
 def platform_row(session: Session, sandbox: Sandbox) -> Platform:
+    assert sandbox.platform_id is not None, "the sandbox was not registered with the tool"
     platform = session.get(Platform, sandbox.platform_id)
     assert platform is not None
     return platform

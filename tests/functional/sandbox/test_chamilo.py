@@ -1,4 +1,4 @@
-"""Peerloop against the sandbox behaving like Chamilo 1.11 (``sandbox.profiles.CHAMILO``): a
+"""Peerloop against the sandbox behaving like Chamilo 1.11 (``sandbox.flavour.CHAMILO``): a
 login without client_id or deployment id, deployment ids per course and message type, deep-link
 items' custom values dropped, custom names lower-cased, the launch posted to the link's URL,
 the tool's key pasted as PEM, AGS media types compared verbatim and a filtered line-item list

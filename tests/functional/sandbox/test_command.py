@@ -7,13 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+import click
 import requests
 from sqlalchemy import select
 
 from lti_tool import create_app
 from lti_tool.cli import main
+from lti_tool.commands import sandbox as sandbox_command
 from lti_tool.db import make_engine, make_session_factory
 from lti_tool.models import Platform
+from sandbox.flavour import FLAVOURS
 from tests.support.ports import free_port, wait_for_port
 from tests.support.settings import make_settings
 
@@ -81,12 +84,19 @@ def test_run_registers_the_sandbox_once_and_serves_it(database_url: str, tmp_pat
     engine.dispose()
 
 
-def test_an_unknown_profile_is_refused_in_one_line(database_url: str) -> None:
+def test_an_unknown_flavour_is_refused_in_one_line(database_url: str) -> None:
     app = create_app(make_settings(database_url))
     result = app.test_cli_runner().invoke(
-        main, args=["sandbox", "run", "--port", str(free_port()), "--profile", "blackboard"]
+        main, args=["sandbox", "run", "--port", str(free_port()), "--flavour", "blackboard"]
     )
     assert result.exit_code == 2
-    assert "unknown sandbox profile 'blackboard'; choose one of standard, chamilo" in result.output
+    assert "'blackboard' is not one of 'moodle', 'canvas', 'chamilo'" in result.output
     assert "Traceback" not in result.output
     app.extensions["peerloop.engine"].dispose()
+
+
+def test_the_flavour_choices_are_the_sandbox_flavours() -> None:
+    # The command lists the names itself (its --help must work without the sandbox extra).
+    [option] = [p for p in sandbox_command.run.params if p.name == "flavour"]
+    assert isinstance(option.type, click.Choice)
+    assert list(option.type.choices) == list(FLAVOURS)
