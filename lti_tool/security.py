@@ -1,11 +1,18 @@
 """Response headers that keep Peerloop's pages where they belong.
 
 ``Content-Security-Policy: frame-ancestors`` lists 'self' and the origins of the active
-registered platforms (issuer and OIDC login URL), so only those LMSs may frame the tool. The
-list is kept per process and rebuilt when the ``platforms`` change counter moves (every
-transaction that changes a platform row bumps it; see ``models.change_counter``), so a
-registration added or removed by the CLI or another worker takes effect on the next response,
-for the price of one primary-key read per response.
+registered platforms (issuer and OIDC login URL; see ``platform_origins``), so only those LMSs
+may frame the tool. The list is kept per process and costs a response no database work:
+
+- a change committed in this process (the CLI, dynamic registration, a test's session) is seen
+  by the next response (``models.change_counter.local_platform_changes``);
+- a change made by another process bumps the ``platforms`` change counter (every transaction
+  that changes a platform row does; see ``models.change_counter``), which this process reads
+  at most once per ``REVALIDATE_SECONDS`` (one primary-key read), rebuilding the list when it
+  moved. So another worker's or the CLI's change reaches every response within that bound.
+
+The bound applies to framing only, never to launch acceptance: a deactivated platform's
+launches are refused at once by ``lti.launch``, which reads the registration itself.
 
 An error page that answers a launch (``/lti/login``, ``/lti/launch``) may also be framed by
 the launch's own origin — the Origin or Referer of the LMS's request, and its issuer — so a
@@ -17,6 +24,8 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import jwt
@@ -27,7 +36,7 @@ from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
 from lti_tool.db import session_factory
-from lti_tool.models import ChangeCounter, Platform
+from lti_tool.models import ChangeCounter, Platform, change_counter
 from lti_tool.models.change_counter import PLATFORMS
 
 #: The launch endpoints whose error pages the launching LMS may frame.
@@ -48,48 +57,78 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{netloc}"
 
 
+#: How often a process rereads the ``platforms`` change counter (seconds): the longest a
+#: registration changed by *another* process waits to reach this process's CSP.
+REVALIDATE_SECONDS = 5.0
+
+
+def platform_origins(session: Session) -> list[str]:
+    """The origins that may frame the tool besides 'self': each active platform's issuer and
+    OIDC login URL, once each, in a stable order. (The one place that says which.)"""
+    origins: list[str] = []
+    rows = session.execute(
+        select(Platform.issuer, Platform.auth_login_url).where(Platform.deactivated_at.is_(None))
+    ).all()
+    for row in rows:
+        for url in row:
+            origin = _origin(url or "")
+            if origin and origin not in origins:
+                origins.append(origin)
+    return origins
+
+
 class _FrameAncestors:
-    def __init__(self) -> None:
+    """The ``frame-ancestors`` sources, per process (see the module's docstring)."""
+
+    def __init__(
+        self,
+        revalidate_seconds: float = REVALIDATE_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.lock = threading.Lock()
+        self.revalidate_seconds = revalidate_seconds
+        self.clock = clock
         self.value: str | None = None
+        #: The change counter the value was built at; None: no counter row, no caching.
         self.version: int | None = None
+        #: ``local_platform_changes`` when the value was built or revalidated.
+        self.local = -1
+        #: When the counter was last read (``clock``).
+        self.checked_at = 0.0
 
     def get(self) -> str:
+        local = change_counter.local_platform_changes
+        with self.lock:
+            if (
+                self.value is not None
+                and self.local == local
+                and self.clock() - self.checked_at < self.revalidate_seconds
+            ):
+                return self.value
         try:
             with session_factory()() as session:
                 version = session.scalar(
                     select(ChangeCounter.value).where(ChangeCounter.name == PLATFORMS)
                 )
                 with self.lock:
-                    # No counter row (a database emptied by hand): no caching, read each time.
-                    if version is not None and version == self.version and self.value:
-                        return self.value
-                value = self._load(session)
+                    fresh = version is not None and version == self.version and self.value
+                if fresh:
+                    value = self.value or ""
+                else:
+                    value = " ".join(["'self'", *platform_origins(session)])
         except SQLAlchemyError:
             # No database, no list: the safe answer is that nobody else may frame us.
             logging.getLogger("peerloop").warning("frame-ancestors: platforms not readable")
             return "'self'"
         with self.lock:
-            self.value, self.version = value, version
+            # No counter row (a database emptied by hand): no caching, read each time.
+            self.value = value if version is not None else None
+            self.version, self.local, self.checked_at = version, local, self.clock()
         return value
 
     def invalidate(self) -> None:
         with self.lock:
             self.value = None
-
-    def _load(self, session: Session) -> str:
-        origins: list[str] = []
-        rows = session.execute(
-            select(Platform.issuer, Platform.auth_login_url).where(
-                Platform.deactivated_at.is_(None)
-            )
-        ).all()
-        for row in rows:
-            for url in row:
-                origin = _origin(url or "")
-                if origin and origin not in origins:
-                    origins.append(origin)
-        return " ".join(["'self'", *origins])
 
 
 def launch_origins() -> list[str]:

@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
@@ -87,15 +87,17 @@ def _unverified(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
             code="id_token_too_large",
         )
     try:
-        header = jwt.get_unverified_header(id_token)
-        claims = jwt.decode(id_token, options={"verify_signature": False})
+        # Header and claims in one pass (the signature is checked later, with the key the
+        # header names).
+        unverified = jwt.decode_complete(id_token, options={"verify_signature": False})
+        header, claims = unverified["header"], unverified["payload"]
     except jwt.PyJWTError as exc:
         raise InvalidLaunchMessageError(
             "The LMS posted an id_token that is not a valid signed JSON Web Token. Check that "
             "the LMS is configured for LTI 1.3 (not LTI 1.1) with Peerloop's launch URL.",
             code="id_token_not_jwt",
         ) from exc
-    if not isinstance(claims, dict):
+    if not isinstance(claims, dict) or not isinstance(header, dict):
         raise InvalidLaunchMessageError("The id_token holds no claims.", code="id_token_not_jwt")
     return header, claims
 
@@ -263,8 +265,14 @@ def is_our_url(url: str, settings: Settings) -> bool:
 
 
 def _deployment(
-    session: Session, platform: Platform, claims: dict[str, Any], policy: str
+    session: Session,
+    platform: Platform,
+    claims: dict[str, Any],
+    policy: str,
+    found: Deployment | None = None,
 ) -> Deployment:
+    """The launch's deployment of ``platform``; ``found``: the one read with the platform
+    (see ``known_registration``), if it is the claim's."""
     deployment_id = claims.get(CLAIM + "deployment_id")
     if not isinstance(deployment_id, str) or not deployment_id:
         raise InvalidLaunchMessageError(
@@ -272,7 +280,8 @@ def _deployment(
             code="missing_deployment_id",
         )
     deployment_id = registrations.check_identifier(deployment_id, "deployment id")
-    found = registrations.find_deployment(session, platform, deployment_id)
+    if found is None or found.deployment_id != deployment_id:
+        found = registrations.find_deployment(session, platform, deployment_id)
     if found is not None:
         return found
     if policy != "record":
@@ -297,27 +306,68 @@ def _require_issuer(session: Session, issuer: str) -> None:
         ).first()
     ):
         return
-    raise RegistrationMismatchError(
+    raise _unknown_issuer(issuer)
+
+
+def _unknown_issuer(issuer: str) -> RegistrationMismatchError:
+    return RegistrationMismatchError(
         f"This LMS (issuer {issuer}) is not registered with Peerloop. Ask your LMS "
         "administrator to register it (Dynamic Registration or `peerloop platform add`).",
         code="unknown_issuer",
     )
 
 
-def known_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
-    """The registration of ``issuer`` (and ``client_id``), or a RegistrationMismatchError."""
-    _require_issuer(session, issuer)
-    if client_id is not None and not _plain(client_id):
-        client_id = repr(client_id)  # matches no registration, and prints safely
-    platform = registrations.find_platform(session, issuer, client_id)
-    if platform is None:
+#: A login's or launch's registration in one statement: the issuer's active registrations,
+#: the one with the given client id first (two at most, to tell an ambiguous login without a
+#: client id), each with the given deployment if it has it. Built once (its compiled form is
+#: cached); deactivated registrations are never read, so a deactivation holds at once.
+_REGISTRATION = (
+    select(Platform, Deployment)
+    .outerjoin(
+        Deployment,
+        and_(
+            Deployment.platform_id == Platform.id,
+            Deployment.deployment_id == bindparam("deployment_id"),
+        ),
+    )
+    .where(Platform.issuer == bindparam("issuer"), Platform.deactivated_at.is_(None))
+    .order_by((Platform.client_id == bindparam("client_id")).desc(), Platform.id)
+    .limit(2)
+)
+
+
+def known_registration(
+    session: Session, issuer: str, client_id: str | None, deployment_id: str | None = None
+) -> tuple[Platform, Deployment | None]:
+    """The active registration of ``issuer`` (and ``client_id``), and its deployment
+    ``deployment_id`` if it has it, in one query; a RegistrationMismatchError when there is
+    none."""
+    rows = []
+    if _plain(issuer):
+        if client_id is not None and not _plain(client_id):
+            client_id = repr(client_id)  # matches no registration, and prints safely
+        if deployment_id is not None and not _plain(deployment_id):
+            deployment_id = None
+        params = {"issuer": issuer, "client_id": client_id, "deployment_id": deployment_id}
+        rows = [(row[0], row[1]) for row in session.execute(_REGISTRATION, params)]
+    if not rows:
+        raise _unknown_issuer(issuer)
+    platform, deployment = rows[0]
+    if client_id is None and len(rows) > 1:
+        registrations.find_platform(session, issuer)  # raises: which registration is meant?
+    if client_id is not None and platform.client_id != client_id:
         raise RegistrationMismatchError(
             f"The LMS {issuer} is registered with Peerloop, but not with client id "
             f"{client_id}. Ask your LMS administrator to check the client id, or to register "
             "this tool configuration with Peerloop.",
             code="unknown_client_id",
         )
-    return platform
+    return platform, deployment
+
+
+def known_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
+    """The registration of ``issuer`` (and ``client_id``), or a RegistrationMismatchError."""
+    return known_registration(session, issuer, client_id)[0]
 
 
 def validate_launch(
@@ -350,7 +400,10 @@ def validate_launch(
             f"{login.issuer}. Open the activity again from your LMS.",
             code="state_mismatch",
         )
-    platform = known_platform(session, issuer, login.client_id)
+    claimed = claims.get(CLAIM + "deployment_id")
+    platform, found = known_registration(
+        session, issuer, login.client_id, claimed if isinstance(claimed, str) else None
+    )
     _check_audience(claims, platform.client_id)
     key = JwksCache(key_store or store, settings.http_timeout_seconds).key_for(
         platform.key_set_url, header.get("kid")
@@ -363,7 +416,7 @@ def validate_launch(
             code="state_mismatch",
         )
     _check_message(claims, settings)
-    deployment = _deployment(session, platform, claims, settings.deployment_policy)
+    deployment = _deployment(session, platform, claims, settings.deployment_policy, found)
     exp = float(claims["exp"])
     ttl = max(int(exp - datetime.now(UTC).timestamp()) + settings.clock_leeway_seconds, 60)
     if not consume_nonce(store, login.nonce, max(ttl, settings.launch_state_ttl_seconds)):

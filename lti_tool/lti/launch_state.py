@@ -92,6 +92,13 @@ def _upsert_statement(dialect: str, only_expired: bool) -> Any:
     ).returning(LaunchState.key)
 
 
+#: A live record's value, built once (it runs on every launch and every page).
+_GET = select(LaunchState.value).where(
+    LaunchState.key == bindparam("key"),
+    LaunchState.expires_at > bindparam("now", type_=LaunchState.__table__.c.expires_at.type),
+)
+
+
 class DatabaseStore:
     """The ``lti_launch_state`` table, in one statement per call (an upsert: both dialects
     have ``ON CONFLICT``).
@@ -144,14 +151,12 @@ class DatabaseStore:
             self._upsert(conn, key, value, ttl, only_expired=False)
 
     def get(self, key: str) -> dict[str, Any] | None:
-        query = select(LaunchState.value).where(
-            LaunchState.key == key, LaunchState.expires_at > utcnow()
-        )
+        params = {"key": key, "now": utcnow()}
         if isinstance(self.bind, Session):
-            row = self.bind.execute(query).first()
+            row = self.bind.execute(_GET, params).first()
         else:
             with self.bind.connect() as conn:
-                row = conn.execute(query).first()
+                row = conn.execute(_GET, params).first()
         return dict(row[0]) if row else None
 
     def claim(self, key: str, value: dict[str, Any], ttl: int) -> bool:

@@ -27,7 +27,7 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.auth import issue_token, launch_required
-from lti_tool.db import current_settings, get_session
+from lti_tool.db import commit_without_waiting_for_disk, current_settings, get_session
 from lti_tool.features.activity import controllers as activity
 from lti_tool.logs import log_event
 from lti_tool.lti.claims import DEEP_LINKING_REQUEST
@@ -45,6 +45,7 @@ from lti_tool.lti.launch import (
     validate_launch,
 )
 from lti_tool.lti.launch_state import (
+    DatabaseStore,
     LaunchStore,
     LoginState,
     begin_login,
@@ -128,8 +129,9 @@ def login() -> BaseResponse:
     platform = known_platform(get_session(), issuer, params.get("client_id") or None)
     storage_target = params.get("lti_storage_target") or None
     ttl = current_settings().launch_state_ttl_seconds
+    store = _store()
     state = begin_login(
-        _store(),
+        store,
         ttl,
         issuer=platform.issuer,
         client_id=platform.client_id,
@@ -167,7 +169,12 @@ def login() -> BaseResponse:
     else:
         response = redirect(auth_url, code=302)
     _set_state_cookies(response, state.state, ttl)
-    get_session().commit()  # the login's one commit: its state
+    session = get_session()
+    if isinstance(store, DatabaseStore):
+        # The login's state, which a database crash may lose (its launch is then refused as
+        # unknown and opened again): its commit need not wait for the disk.
+        commit_without_waiting_for_disk(session)
+    session.commit()  # the login's one commit
     return response
 
 
