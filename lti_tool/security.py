@@ -77,7 +77,7 @@ def platform_origins(session: Session) -> list[str]:
     return origins
 
 
-class _FrameAncestors:
+class FrameAncestors:
     """The ``frame-ancestors`` sources, per process (see the module's docstring)."""
 
     def __init__(
@@ -105,26 +105,24 @@ class _FrameAncestors:
                 and self.clock() - self.checked_at < self.revalidate_seconds
             ):
                 return self.value
+            known, known_version = self.value, self.version
         try:
             with session_factory()() as session:
                 version = session.scalar(
                     select(ChangeCounter.value).where(ChangeCounter.name == PLATFORMS)
                 )
-                with self.lock:
-                    fresh = version is not None and version == self.version and self.value
-                if fresh:
-                    value = self.value or ""
-                else:
-                    value = " ".join(["'self'", *platform_origins(session)])
+                # Unchanged if the counter says so; without a counter row (a database emptied
+                # by hand) nothing can say so, and the list is read again.
+                if known is None or version is None or version != known_version:
+                    known = " ".join(["'self'", *platform_origins(session)])
         except SQLAlchemyError:
             # No database, no list: the safe answer is that nobody else may frame us.
             logging.getLogger("peerloop").warning("frame-ancestors: platforms not readable")
             return "'self'"
         with self.lock:
-            # No counter row (a database emptied by hand): no caching, read each time.
-            self.value = value if version is not None else None
-            self.version, self.local, self.checked_at = version, local, self.clock()
-        return value
+            self.value, self.version, self.local = known, version, local
+            self.checked_at = self.clock()
+        return known
 
     def invalidate(self) -> None:
         with self.lock:
@@ -154,18 +152,18 @@ def launch_origins() -> list[str]:
 
 def frame_ancestors(app: Flask) -> str:
     """The ``frame-ancestors`` sources for ``app``: 'self' and every registered platform."""
-    cache: _FrameAncestors = app.extensions["peerloop.frame_ancestors"]
+    cache: FrameAncestors = app.extensions["peerloop.frame_ancestors"]
     return cache.get()
 
 
 def forget_frame_ancestors(app: Flask) -> None:
     """Recompute the list on the next response (call after adding or removing a platform)."""
-    cache: _FrameAncestors = app.extensions["peerloop.frame_ancestors"]
+    cache: FrameAncestors = app.extensions["peerloop.frame_ancestors"]
     cache.invalidate()
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["peerloop.frame_ancestors"] = _FrameAncestors()
+    app.extensions["peerloop.frame_ancestors"] = FrameAncestors()
 
     @app.after_request
     def _security_headers(response: Response) -> Response:

@@ -20,7 +20,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import jwt
@@ -62,6 +62,9 @@ class ValidatedLaunch:
     platform: Platform
     deployment_id: str
     claims: dict[str, Any]
+    #: How long its nonce must stay consumed (the id_token's own lifetime, at least the
+    #: login's): see ``check_launch``.
+    nonce_ttl: int = 0
 
 
 def _when(timestamp: float) -> str:
@@ -386,6 +389,25 @@ def validate_launch(
     refetches: it must keep its writes even when the launch is refused (see ``JwksCache``).
     Raises a ``LaunchError`` naming what failed; nothing else for any input.
     """
+    validated = check_launch(session, store, settings, id_token, login, key_store=key_store)
+    if not consume_nonce(store, login.nonce, validated.nonce_ttl):
+        raise_replay()
+    return validated
+
+
+def check_launch(
+    session: Session,
+    store: LaunchStore,
+    settings: Settings,
+    id_token: str,
+    login: LoginState,
+    *,
+    key_store: LaunchStore | None = None,
+) -> ValidatedLaunch:
+    """``validate_launch`` but for the nonce, which the caller **must** then consume (for
+    ``nonce_ttl`` seconds) in the same transaction, before anything of the launch is kept,
+    refusing the launch if it was used (``launch_state.consume_nonce_for_page`` does, with
+    the launch's page id in the same statement)."""
     header, claims = _unverified(id_token)
     alg = _check_algorithm(header)
     issuer = claims.get("iss")
@@ -419,12 +441,11 @@ def validate_launch(
     deployment = _deployment(session, platform, claims, settings.deployment_policy, found)
     exp = float(claims["exp"])
     ttl = max(int(exp - datetime.now(UTC).timestamp()) + settings.clock_leeway_seconds, 60)
-    if not consume_nonce(store, login.nonce, max(ttl, settings.launch_state_ttl_seconds)):
-        raise_replay()
-    return ValidatedLaunch(platform, deployment.deployment_id, claims)
+    nonce_ttl = max(ttl, settings.launch_state_ttl_seconds)
+    return ValidatedLaunch(platform, deployment.deployment_id, claims, nonce_ttl)
 
 
-def raise_replay() -> None:
+def raise_replay() -> NoReturn:
     raise LaunchStateError(
         "This launch message was already used (its nonce was seen before): a launch can be "
         "used once. Open the activity again from your LMS.",
