@@ -14,12 +14,16 @@ prefix of this run's own):
    POST ``/lti/launch`` (validated, nonce claimed, ``launched`` queued in the outbox, page id
    stored; answered 303), and the GET of the page it redirects to (a learner's real placement
    page, rendered). Counted for the bare tool: its GET login and POST launch (it renders
-   nothing). The ratio is Peerloop's launches/s over the bare tool's; the goal is ≥ 0.7. SQL
-   statements and commits (SQLAlchemy engine events) are counted per request, per launch.
+   nothing). The ratio is Peerloop's launches/s over the bare tool's; the goal is ≥ 0.7.
+   The breakdown: each request's mean time beside the bare tool's, its SQL statements and
+   commits (SQLAlchemy engine events) with the time spent in them, and the rest (Python:
+   Flask, the ORM, templates; and Redis, when it is the store).
 
-2. Recording: ``activities.recording.record_launch`` for that placement, alone (in an open
-   transaction, as the launch view calls it) and with its commit. Independent of the launch
-   store, so measured once per database.
+2. What Peerloop does that the bare tool does not, each step alone (once per database, as
+   the launch store plays no part): ``activities.recording.record_launch`` for that placement
+   (in an open transaction, as the launch view calls it, and with its commit); the launch
+   token issued and read back; the placement page rendered (its placement read and
+   template); and, for scale, the RSA signature check both tools do.
 
 Each combination starts on an empty database and a Redis key prefix holding no keys; the
 PostgreSQL database is dropped and the run's Redis keys (and only those: the Redis is shared)
