@@ -4,12 +4,13 @@
 registered platforms (issuer and OIDC login URL; see ``platform_origins``), so only those LMSs
 may frame the tool. The list is kept per process and costs a response no database work:
 
-- a change committed in this process (the CLI, dynamic registration, a test's session) is seen
-  by the next response (``models.change_counter.local_platform_changes``);
+- a change committed in this process (dynamic registration in this worker; in tests, a session
+  or the CLI runner) is seen by the next response (``change_counter.local_platform_changes``);
 - a change made by another process bumps the ``platforms`` change counter (every transaction
   that changes a platform row does; see ``models.change_counter``), which this process reads
   at most once per ``REVALIDATE_SECONDS`` (one primary-key read), rebuilding the list when it
-  moved. So another worker's or the CLI's change reaches every response within that bound.
+  moved (or, without a counter row, every time it reads). So another worker's or the
+  ``peerloop`` CLI's change reaches every response within that bound.
 
 The bound applies to framing only, never to launch acceptance: a deactivated platform's
 launches are refused at once by ``lti.launch``, which reads the registration itself.
