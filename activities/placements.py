@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    bindparam,
     false,
     select,
 )
@@ -99,6 +100,13 @@ def _not_found() -> NotFound:
     return NotFound(NOT_FOUND, code="placement_not_found")
 
 
+#: Every launch and page reads its placement by key: the statement is built once (its
+#: compiled form is cached), not on each call.
+_KEYED = select(Placement).where(
+    Placement.platform_id == bindparam("platform_id"), Placement.key == bindparam("key")
+)
+
+
 def _is_own(placement: Placement, context_id: str | None, resource_link_id: str | None) -> bool:
     """Whether a launch from this course and link is the placement's own: its link, or its
     first launch (not linked yet) from the course it was placed in."""
@@ -124,9 +132,7 @@ def _copy_of(
 
 
 def _keyed(session: Session, platform_id: int, key: str) -> Placement | None:
-    return session.scalars(
-        select(Placement).where(Placement.platform_id == platform_id, Placement.key == key)
-    ).first()
+    return session.scalars(_KEYED, {"platform_id": platform_id, "key": key}).first()
 
 
 def find(

@@ -37,7 +37,14 @@ class LaunchTokenError(UserFacingError):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="peerloop.launch")
+    # One per app: it is stateless (safe to share between threads) and derives its key once.
+    serializer: URLSafeTimedSerializer | None = current_app.extensions.get("peerloop.tokens")
+    if serializer is None:
+        serializer = URLSafeTimedSerializer(
+            current_app.config["SECRET_KEY"], salt="peerloop.launch"
+        )
+        current_app.extensions["peerloop.tokens"] = serializer
+    return serializer
 
 
 def issue_token(context: LaunchContext) -> str:

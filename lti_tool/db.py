@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app, g
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,7 +20,11 @@ from lti_tool.config import Settings
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine for ``url``; SQLite gets foreign keys on and a busy timeout."""
+    """An engine for ``url``; SQLite gets foreign keys on, a busy timeout, and WAL with
+    ``synchronous=NORMAL``: a commit is written to the log without waiting for the disk
+    (the log is synced at checkpoints), which SQLite documents as safe from corruption; an
+    operating-system crash or power cut may lose the last commits, an application crash does
+    not. It takes the disk's flush (about 1.5 ms here) off every commit."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
 
@@ -29,6 +33,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
 
         return engine
@@ -63,6 +68,20 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["peerloop.engine"] = engine
     app.extensions["peerloop.sessions"] = make_session_factory(engine)
     app.teardown_appcontext(_close_session)
+
+
+def commit_without_waiting_for_disk(session: Session) -> None:
+    """Let this transaction's commit return before the disk has it: for writes whose loss in
+    a database crash only costs a retry (an OIDC login's state: its launch is then refused as
+    unknown, and the user opens the activity again). PostgreSQL: ``synchronous_commit`` off
+    for this transaction only (no corruption risk; the last fraction of a second of such
+    commits may be lost in a server crash). SQLite commits that way already (see
+    ``make_engine``)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(_NO_SYNC_COMMIT)
+
+
+_NO_SYNC_COMMIT = text("SET LOCAL synchronous_commit TO OFF")
 
 
 def session_factory() -> sessionmaker[Session]:

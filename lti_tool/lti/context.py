@@ -6,7 +6,7 @@ requests inside the signed launch token (``lti_tool.auth``).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -75,7 +75,9 @@ class LaunchContext:
         return "Learner" in self.roles
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Shallow (the token's JSON copies the claim dicts anyway): asdict's deep copy of every
+        # claim was a good part of a launch's token.
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> LaunchContext:

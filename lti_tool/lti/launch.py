@@ -20,11 +20,11 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from lti_tool.config import Settings
@@ -63,6 +63,9 @@ class ValidatedLaunch:
     platform: Platform
     deployment_id: str
     claims: dict[str, Any]
+    #: How long its nonce must stay consumed (the id_token's own lifetime, at least the
+    #: login's): see ``check_launch``.
+    nonce_ttl: int = 0
 
 
 def _moment(timestamp: float) -> datetime | str:
@@ -89,15 +92,17 @@ def _unverified(id_token: str) -> tuple[dict[str, Any], dict[str, Any]]:
             code="id_token_too_large",
         )
     try:
-        header = jwt.get_unverified_header(id_token)
-        claims = jwt.decode(id_token, options={"verify_signature": False})
+        # Header and claims in one pass (the signature is checked later, with the key the
+        # header names).
+        unverified = jwt.decode_complete(id_token, options={"verify_signature": False})
+        header, claims = unverified["header"], unverified["payload"]
     except jwt.PyJWTError as exc:
         raise InvalidLaunchMessageError(
             "The LMS posted an id_token that is not a valid signed JSON Web Token. Check that "
             "the LMS is configured for LTI 1.3 (not LTI 1.1) with Peerloop's launch URL.",
             code="id_token_not_jwt",
         ) from exc
-    if not isinstance(claims, dict):
+    if not isinstance(claims, dict) or not isinstance(header, dict):
         raise InvalidLaunchMessageError("The id_token holds no claims.", code="id_token_not_jwt")
     return header, claims
 
@@ -274,8 +279,14 @@ def is_our_url(url: str, settings: Settings) -> bool:
 
 
 def _deployment(
-    session: Session, platform: Platform, claims: dict[str, Any], policy: str
+    session: Session,
+    platform: Platform,
+    claims: dict[str, Any],
+    policy: str,
+    found: Deployment | None = None,
 ) -> Deployment:
+    """The launch's deployment of ``platform``; ``found``: the one read with the platform
+    (see ``known_registration``), if it is the claim's."""
     deployment_id = claims.get(CLAIM + "deployment_id")
     if not isinstance(deployment_id, str) or not deployment_id:
         raise InvalidLaunchMessageError(
@@ -283,7 +294,8 @@ def _deployment(
             code="missing_deployment_id",
         )
     deployment_id = registrations.check_identifier(deployment_id, "deployment id")
-    found = registrations.find_deployment(session, platform, deployment_id)
+    if found is None or found.deployment_id != deployment_id:
+        found = registrations.find_deployment(session, platform, deployment_id)
     if found is not None:
         return found
     if policy != "record":
@@ -311,7 +323,11 @@ def _require_issuer(session: Session, issuer: str) -> None:
         ).first()
     ):
         return
-    raise RegistrationMismatchError(
+    raise _unknown_issuer(issuer)
+
+
+def _unknown_issuer(issuer: str) -> RegistrationMismatchError:
+    return RegistrationMismatchError(
         N_(
             "This LMS (issuer %(issuer)s) is not registered with Peerloop. Ask your LMS "
             "administrator to register it (Dynamic Registration or `peerloop platform add`)."
@@ -321,13 +337,45 @@ def _require_issuer(session: Session, issuer: str) -> None:
     )
 
 
-def known_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
-    """The registration of ``issuer`` (and ``client_id``), or a RegistrationMismatchError."""
-    _require_issuer(session, issuer)
-    if client_id is not None and not _plain(client_id):
-        client_id = repr(client_id)  # matches no registration, and prints safely
-    platform = registrations.find_platform(session, issuer, client_id)
-    if platform is None:
+#: A login's or launch's registration in one statement: the issuer's active registrations,
+#: the one with the given client id first (two at most, to tell an ambiguous login without a
+#: client id), each with the given deployment if it has it. Built once (its compiled form is
+#: cached); deactivated registrations are never read, so a deactivation holds at once.
+_REGISTRATION = (
+    select(Platform, Deployment)
+    .outerjoin(
+        Deployment,
+        and_(
+            Deployment.platform_id == Platform.id,
+            Deployment.deployment_id == bindparam("deployment_id"),
+        ),
+    )
+    .where(Platform.issuer == bindparam("issuer"), Platform.deactivated_at.is_(None))
+    .order_by((Platform.client_id == bindparam("client_id")).desc(), Platform.id)
+    .limit(2)
+)
+
+
+def known_registration(
+    session: Session, issuer: str, client_id: str | None, deployment_id: str | None = None
+) -> tuple[Platform, Deployment | None]:
+    """The active registration of ``issuer`` (and ``client_id``), and its deployment
+    ``deployment_id`` if it has it, in one query; a RegistrationMismatchError when there is
+    none."""
+    rows = []
+    if _plain(issuer):
+        if client_id is not None and not _plain(client_id):
+            client_id = repr(client_id)  # matches no registration, and prints safely
+        if deployment_id is not None and not _plain(deployment_id):
+            deployment_id = None
+        params = {"issuer": issuer, "client_id": client_id, "deployment_id": deployment_id}
+        rows = [(row[0], row[1]) for row in session.execute(_REGISTRATION, params)]
+    if not rows:
+        raise _unknown_issuer(issuer)
+    platform, deployment = rows[0]
+    if client_id is None and len(rows) > 1:
+        registrations.find_platform(session, issuer)  # raises: which registration is meant?
+    if client_id is not None and platform.client_id != client_id:
         raise RegistrationMismatchError(
             N_(
                 "The LMS %(issuer)s is registered with Peerloop, but not with client id "
@@ -337,7 +385,12 @@ def known_platform(session: Session, issuer: str, client_id: str | None) -> Plat
             code="unknown_client_id",
             params={"issuer": issuer, "client_id": client_id},
         )
-    return platform
+    return platform, deployment
+
+
+def known_platform(session: Session, issuer: str, client_id: str | None) -> Platform:
+    """The registration of ``issuer`` (and ``client_id``), or a RegistrationMismatchError."""
+    return known_registration(session, issuer, client_id)[0]
 
 
 def validate_launch(
@@ -356,6 +409,25 @@ def validate_launch(
     refetches: it must keep its writes even when the launch is refused (see ``JwksCache``).
     Raises a ``LaunchError`` naming what failed; nothing else for any input.
     """
+    validated = check_launch(session, store, settings, id_token, login, key_store=key_store)
+    if not consume_nonce(store, login.nonce, validated.nonce_ttl):
+        raise_replay()
+    return validated
+
+
+def check_launch(
+    session: Session,
+    store: LaunchStore,
+    settings: Settings,
+    id_token: str,
+    login: LoginState,
+    *,
+    key_store: LaunchStore | None = None,
+) -> ValidatedLaunch:
+    """``validate_launch`` but for the nonce, which the caller **must** then consume (for
+    ``nonce_ttl`` seconds) in the same transaction, before anything of the launch is kept,
+    refusing the launch if it was used (``launch_state.consume_nonce_for_page`` does, with
+    the launch's page id in the same statement)."""
     header, claims = _unverified(id_token)
     alg = _check_algorithm(header)
     issuer = claims.get("iss")
@@ -373,7 +445,10 @@ def validate_launch(
             code="state_mismatch",
             params={"issuer": issuer, "login_issuer": login.issuer},
         )
-    platform = known_platform(session, issuer, login.client_id)
+    claimed = claims.get(CLAIM + "deployment_id")
+    platform, found = known_registration(
+        session, issuer, login.client_id, claimed if isinstance(claimed, str) else None
+    )
     _check_audience(claims, platform.client_id)
     key = JwksCache(key_store or store, settings.http_timeout_seconds).key_for(
         platform.key_set_url, header.get("kid")
@@ -388,15 +463,14 @@ def validate_launch(
             code="state_mismatch",
         )
     _check_message(claims, settings)
-    deployment = _deployment(session, platform, claims, settings.deployment_policy)
+    deployment = _deployment(session, platform, claims, settings.deployment_policy, found)
     exp = float(claims["exp"])
     ttl = max(int(exp - datetime.now(UTC).timestamp()) + settings.clock_leeway_seconds, 60)
-    if not consume_nonce(store, login.nonce, max(ttl, settings.launch_state_ttl_seconds)):
-        raise_replay()
-    return ValidatedLaunch(platform, deployment.deployment_id, claims)
+    nonce_ttl = max(ttl, settings.launch_state_ttl_seconds)
+    return ValidatedLaunch(platform, deployment.deployment_id, claims, nonce_ttl)
 
 
-def raise_replay() -> None:
+def raise_replay() -> NoReturn:
     raise LaunchStateError(
         N_(
             "This launch message was already used (its nonce was seen before): a launch can "

@@ -19,10 +19,10 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import redis
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
@@ -44,6 +44,13 @@ class LaunchStore(Protocol):
         ...
 
     def delete(self, key: str) -> None: ...
+
+    def claim_and_put(
+        self, claim: tuple[str, dict[str, Any], int], put: tuple[str, dict[str, Any], int]
+    ) -> bool:
+        """``claim`` (key, value, ttl) as ``claim`` does and, only if that stored it, ``put``
+        as ``put`` does (one statement in the database); True if both were stored."""
+        ...
 
 
 #: Dead rows are purged by a write at most this often per process (not by every write: one
@@ -67,29 +74,71 @@ def purge_soon() -> None:
     _last_purge = 0.0
 
 
+_TABLE = cast(Table, LaunchState.__table__)
+
+
 @lru_cache(maxsize=8)
 def _upsert_statement(dialect: str, only_expired: bool) -> Any:
     """``INSERT … ON CONFLICT (key) DO UPDATE … RETURNING key``, built once per dialect (it
-    runs on every login and twice on every launch). A claim may only take over a dead
-    record (``only_expired``); a put replaces any."""
+    runs on every login and twice on every launch), on the table rather than the ORM class:
+    the ORM's bulk-insert path cost more than the statement itself. A claim may only take
+    over a dead record (``only_expired``); a put replaces any."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(LaunchState).values(
+    statement = insert(_TABLE).values(
         key=bindparam("key"),
-        value=bindparam("value", type_=LaunchState.__table__.c.value.type),
-        expires_at=bindparam("expires_at", type_=LaunchState.__table__.c.expires_at.type),
-        created_at=bindparam("created_at", type_=LaunchState.__table__.c.created_at.type),
+        value=bindparam("value", type_=_TABLE.c.value.type),
+        expires_at=bindparam("expires_at", type_=_TABLE.c.expires_at.type),
+        created_at=bindparam("created_at", type_=_TABLE.c.created_at.type),
     )
     excluded = statement.excluded
-    now = bindparam("now", type_=LaunchState.__table__.c.expires_at.type)
+    now = bindparam("now", type_=_TABLE.c.expires_at.type)
     return statement.on_conflict_do_update(
-        index_elements=[LaunchState.key],
+        index_elements=[_TABLE.c.key],
         set_={
             "value": excluded.value,
             "expires_at": excluded.expires_at,
             "created_at": excluded.created_at,
         },
-        where=(LaunchState.expires_at <= now) if only_expired else None,
-    ).returning(LaunchState.key)
+        where=(_TABLE.c.expires_at <= now) if only_expired else None,
+    ).returning(_TABLE.c.key)
+
+
+@lru_cache(maxsize=4)
+def _claim_and_put_statement(dialect: str) -> Any:
+    """Two records in one upsert: each row takes over only a dead record, and RETURNING says
+    which were stored (a new random key is always stored; the claimed key only if free)."""
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    rows = [
+        {
+            "key": bindparam(f"key_{n}"),
+            "value": bindparam(f"value_{n}", type_=_TABLE.c.value.type),
+            "expires_at": bindparam(f"expires_at_{n}", type_=_TABLE.c.expires_at.type),
+            "created_at": bindparam("created_at", type_=_TABLE.c.created_at.type),
+        }
+        for n in (1, 2)
+    ]
+    statement = insert(_TABLE).values(rows)
+    excluded = statement.excluded
+    return statement.on_conflict_do_update(
+        index_elements=[_TABLE.c.key],
+        set_={
+            "value": excluded.value,
+            "expires_at": excluded.expires_at,
+            "created_at": excluded.created_at,
+        },
+        where=_TABLE.c.expires_at <= bindparam("now", type_=_TABLE.c.expires_at.type),
+    ).returning(_TABLE.c.key)
+
+
+#: A live record's value, built once (it runs on every launch and every page).
+_GET = select(_TABLE.c.value).where(
+    _TABLE.c.key == bindparam("key"),
+    _TABLE.c.expires_at > bindparam("now", type_=_TABLE.c.expires_at.type),
+)
+
+
+class _NotClaimedError(Exception):
+    """The claimed key was taken: undo the statement's other row."""
 
 
 class DatabaseStore:
@@ -144,14 +193,12 @@ class DatabaseStore:
             self._upsert(conn, key, value, ttl, only_expired=False)
 
     def get(self, key: str) -> dict[str, Any] | None:
-        query = select(LaunchState.value).where(
-            LaunchState.key == key, LaunchState.expires_at > utcnow()
-        )
+        params = {"key": key, "now": utcnow()}
         if isinstance(self.bind, Session):
-            row = self.bind.execute(query).first()
+            row = self.bind.execute(_GET, params).first()
         else:
             with self.bind.connect() as conn:
-                row = conn.execute(query).first()
+                row = conn.execute(_GET, params).first()
         return dict(row[0]) if row else None
 
     def claim(self, key: str, value: dict[str, Any], ttl: int) -> bool:
@@ -161,6 +208,34 @@ class DatabaseStore:
     def delete(self, key: str) -> None:
         with self._conn() as conn:
             conn.execute(delete(LaunchState).where(LaunchState.key == key))
+
+    def claim_and_put(
+        self, claim: tuple[str, dict[str, Any], int], put: tuple[str, dict[str, Any], int]
+    ) -> bool:
+        now = utcnow()
+        params: dict[str, Any] = {"created_at": now, "now": now}
+        for n, (key, value, ttl) in ((1, claim), (2, put)):
+            params |= {
+                f"key_{n}": key,
+                f"value_{n}": value,
+                f"expires_at_{n}": now + timedelta(seconds=ttl),
+            }
+        try:
+            with self._conn() as conn:
+                dialect = (
+                    conn.get_bind().dialect.name if isinstance(conn, Session) else conn.dialect.name
+                )
+                statement = _claim_and_put_statement(dialect)
+                stored = {row[0] for row in conn.execute(statement, params)}
+                if claim[0] not in stored:
+                    # Nothing may stay: an engine's transaction rolls back on the way out, and
+                    # a session's is the caller's, which refuses the request (so rolls back).
+                    raise _NotClaimedError
+        except _NotClaimedError:
+            return False
+        if put[0] not in stored:
+            raise RuntimeError("a new launch-state key was already in use")
+        return True
 
 
 class RedisStore:
@@ -185,6 +260,14 @@ class RedisStore:
 
     def delete(self, key: str) -> None:
         self.client.delete(self.prefix + key)
+
+    def claim_and_put(
+        self, claim: tuple[str, dict[str, Any], int], put: tuple[str, dict[str, Any], int]
+    ) -> bool:
+        if not self.claim(*claim):
+            return False
+        self.put(*put)
+        return True
 
 
 @lru_cache(maxsize=8)
@@ -270,6 +353,20 @@ def put_page(store: LaunchStore, token: str, ttl: int) -> str:
     page_id = secrets.token_urlsafe(18)
     store.put(PAGE_PREFIX + page_id, {"lt": token}, ttl)
     return page_id
+
+
+def consume_nonce_for_page(
+    store: LaunchStore, nonce: str, nonce_ttl: int, token: str, page_ttl: int
+) -> str | None:
+    """``consume_nonce`` and ``put_page`` together (a launch's two writes to the store, one
+    statement in the database): the new page id for ``token``, or None if ``nonce`` was used
+    already (a replay; no page is kept)."""
+    page_id = secrets.token_urlsafe(18)
+    claimed = store.claim_and_put(
+        (f"nonce:{nonce}", {"used": True}, nonce_ttl),
+        (PAGE_PREFIX + page_id, {"lt": token}, page_ttl),
+    )
+    return page_id if claimed else None
 
 
 def find_page(store: LaunchStore, page_id: str) -> str | None:

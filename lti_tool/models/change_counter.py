@@ -3,6 +3,8 @@ another web worker) at once, without polling the rows themselves."""
 
 from __future__ import annotations
 
+import itertools
+
 from sqlalchemy import Integer, String, event, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -46,3 +48,22 @@ def _write_bump(session: Session, _context: object) -> None:
             .where(ChangeCounter.name == PLATFORMS)
             .values(value=ChangeCounter.value + 1)
         )
+        session.info["peerloop.platforms_bumped"] = True
+
+
+_local_commits = itertools.count(1)
+#: Commits in this process that bumped the platforms counter: a cache of this process (the
+#: CSP's) sees its own process's changes at once, without reading the counter.
+local_platform_changes = 0
+
+
+@event.listens_for(Session, "after_commit")
+def _count_local_change(session: Session) -> None:
+    global local_platform_changes  # one number per process, by design
+    if session.info.pop("peerloop.platforms_bumped", False):
+        local_platform_changes = next(_local_commits)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_bump(session: Session) -> None:
+    session.info.pop("peerloop.platforms_bumped", None)

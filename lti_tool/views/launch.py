@@ -28,7 +28,7 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from lti_tool.auth import issue_token, launch_required
-from lti_tool.db import current_settings, get_session
+from lti_tool.db import commit_without_waiting_for_disk, current_settings, get_session
 from lti_tool.errors import N_
 from lti_tool.features.activity import controllers as activity
 from lti_tool.logs import log_event
@@ -41,19 +41,20 @@ from lti_tool.lti.errors import (
 )
 from lti_tool.lti.launch import (
     build_context,
+    check_launch,
     is_our_url,
     known_platform,
     raise_replay,
-    validate_launch,
 )
 from lti_tool.lti.launch_state import (
+    DatabaseStore,
     LaunchStore,
     LoginState,
     begin_login,
+    consume_nonce_for_page,
     find_login,
     make_store,
     nonce_used,
-    put_page,
 )
 from lti_tool.lti.oidc import authentication_request_url
 from lti_tool.views import deep_linking
@@ -135,8 +136,9 @@ def login() -> BaseResponse:
     platform = known_platform(get_session(), issuer, params.get("client_id") or None)
     storage_target = params.get("lti_storage_target") or None
     ttl = current_settings().launch_state_ttl_seconds
+    store = _store()
     state = begin_login(
-        _store(),
+        store,
         ttl,
         issuer=platform.issuer,
         client_id=platform.client_id,
@@ -174,7 +176,12 @@ def login() -> BaseResponse:
     else:
         response = redirect(auth_url, code=302)
     _set_state_cookies(response, state.state, ttl)
-    get_session().commit()  # the login's one commit: its state
+    session = get_session()
+    if isinstance(store, DatabaseStore):
+        # The login's state, which a database crash may lose (its launch is then refused as
+        # unknown and opened again): its commit need not wait for the disk.
+        commit_without_waiting_for_disk(session)
+    session.commit()  # the login's one commit
     return response
 
 
@@ -360,9 +367,16 @@ def _complete(store: LaunchStore, login: LoginState, id_token: str) -> BaseRespo
     # Key sets and their refetch limit in a store of their own transactions: a refused
     # launch (rolled back) must still count towards the limit.
     key_store = make_store(settings, current_app.extensions["peerloop.engine"])
-    validated = validate_launch(session, store, settings, id_token, login, key_store=key_store)
+    validated = check_launch(session, store, settings, id_token, login, key_store=key_store)
     context = build_context(validated)
     token = issue_token(context)
+    # The nonce consumed and the page id stored in one statement, before anything else of the
+    # launch is kept: a replay is refused here, and its transaction keeps nothing.
+    page_id = consume_nonce_for_page(
+        store, login.nonce, validated.nonce_ttl, token, settings.launch_token_ttl_seconds
+    )
+    if page_id is None:
+        raise_replay()
     log_event(
         "launch_succeeded",
         issuer=context.issuer,
@@ -374,9 +388,8 @@ def _complete(store: LaunchStore, login: LoginState, id_token: str) -> BaseRespo
         launch_id=context.launch_id,
     )
     _arrive(context)
-    page_id = put_page(store, token, settings.launch_token_ttl_seconds)
-    # The launch's one commit: the nonce, a deployment recorded, the launch's statement, the
-    # page id.
+    # The launch's one commit: the nonce and page id, a deployment recorded, the launch's
+    # statement.
     session.commit()
     # Post/redirect/get: reloading the page, Back and a second tab open this URL, not the
     # id_token's POST again (whose nonce is spent). The page id rides in the URL because the

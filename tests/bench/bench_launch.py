@@ -14,12 +14,16 @@ prefix of this run's own):
    POST ``/lti/launch`` (validated, nonce claimed, ``launched`` queued in the outbox, page id
    stored; answered 303), and the GET of the page it redirects to (a learner's real placement
    page, rendered). Counted for the bare tool: its GET login and POST launch (it renders
-   nothing). The ratio is Peerloop's launches/s over the bare tool's; the goal is ≥ 0.7. SQL
-   statements and commits (SQLAlchemy engine events) are counted per request, per launch.
+   nothing). The ratio is Peerloop's launches/s over the bare tool's; the goal is ≥ 0.7.
+   The breakdown: each request's mean time beside the bare tool's, its SQL statements and
+   commits (SQLAlchemy engine events) with the time spent in them, and the rest (Python:
+   Flask, the ORM, templates; and Redis, when it is the store).
 
-2. Recording: ``activities.recording.record_launch`` for that placement, alone (in an open
-   transaction, as the launch view calls it) and with its commit. Independent of the launch
-   store, so measured once per database.
+2. What Peerloop does that the bare tool does not, each step alone (once per database, as
+   the launch store plays no part): ``activities.recording.record_launch`` for that placement
+   (in an open transaction, as the launch view calls it, and with its commit); the launch
+   token issued and read back; the placement page rendered (its placement read and
+   template); and, for scale, the RSA signature check both tools do.
 
 Each combination starts on an empty database and a Redis key prefix holding no keys; the
 PostgreSQL database is dropped and the run's Redis keys (and only those: the Redis is shared)
@@ -43,8 +47,10 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import jwt
 import redis
 from flask import Flask
 from sqlalchemy import event, func, select
@@ -56,9 +62,12 @@ from activities.placements import Placement
 from activities.recording import record_launch
 from lrs_client.tables import JournalEntry
 from lti_tool import create_app
+from lti_tool.auth import issue_token, read_token
 from lti_tool.config import Settings
 from lti_tool.lti.context import LaunchContext
+from lti_tool.lti.launch import ValidatedLaunch, build_context
 from lti_tool.models import Platform
+from lti_tool.views.launch import landing_page
 from tests.bench.bare_tool import create_bare_tool
 from tests.support.databases import PostgresDatabase, SqliteTemplate
 from tests.support.platform_signer import JwksHost, PlatformSigner, SigningKey
@@ -74,26 +83,44 @@ REQUESTS = ("login", "launch", "page")
 
 
 class SqlCounter:
-    """SQL statements and commits on an engine, per request name."""
+    """SQL statements and commits on an engine, per request name: how many, and the time
+    spent in them (a statement from the driver's call to its return, a commit from the
+    engine's commit to the session's ``after_commit``)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session]) -> None:
         self.current = ""
-        self.statements = dict.fromkeys(REQUESTS, 0)
-        self.commits = dict.fromkeys(REQUESTS, 0)
+        self.reset()
+        self._started = 0.0
+        self._committing = 0.0
         event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "after_cursor_execute", self._statement_done)
         event.listen(engine, "commit", self._commit)
+        event.listen(sessions, "after_commit", self._commit_done)
 
     def _statement(self, *_args: object) -> None:
         if self.current:
             self.statements[self.current] += 1
+            self._started = time.perf_counter()
+
+    def _statement_done(self, *_args: object) -> None:
+        if self.current:
+            self.statement_seconds[self.current] += time.perf_counter() - self._started
 
     def _commit(self, *_args: object) -> None:
         if self.current:
             self.commits[self.current] += 1
+            self._committing = time.perf_counter()
+
+    def _commit_done(self, *_args: object) -> None:
+        if self.current and self._committing:
+            self.commit_seconds[self.current] += time.perf_counter() - self._committing
+            self._committing = 0.0
 
     def reset(self) -> None:
         self.statements = dict.fromkeys(REQUESTS, 0)
         self.commits = dict.fromkeys(REQUESTS, 0)
+        self.statement_seconds = dict.fromkeys(REQUESTS, 0.0)
+        self.commit_seconds = dict.fromkeys(REQUESTS, 0.0)
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -138,8 +165,10 @@ def peerloop_launches(
     placement: Placement,
     count: int,
     counter: SqlCounter | None = None,
+    steps: dict[str, list[float]] | None = None,
 ) -> list[float]:
-    """Durations (seconds) of ``count`` login → launch → page round trips into Peerloop."""
+    """Durations (seconds) of ``count`` login → launch → page round trips into Peerloop;
+    ``steps`` gets each request's own duration, by request name."""
     custom = {"peerloop_placement": placement.key}
     times: list[float] = []
     for _ in range(count):
@@ -158,17 +187,23 @@ def peerloop_launches(
         response = client.post("/lti/launch", data={"id_token": token, "state": state})
         if counter:
             counter.current = "page"
-        page = client.get(response.headers.get("Location", "/no-redirect"))
         t3 = time.perf_counter()
+        page = client.get(response.headers.get("Location", "/no-redirect"))
+        t4 = time.perf_counter()
         if counter:
             counter.current = ""
         if response.status_code != 303 or page.status_code != 200 or PROMPT not in page.text:
             raise RuntimeError(f"launch failed ({response.status_code}): {page.text[:500]}")
-        times.append((t1 - t0) + (t3 - t2))
+        times.append((t1 - t0) + (t4 - t2))
+        if steps is not None:
+            for name, seconds in zip(REQUESTS, (t1 - t0, t3 - t2, t4 - t3), strict=True):
+                steps.setdefault(name, []).append(seconds)
     return times
 
 
-def bare_launches(bare: Flask, signer: PlatformSigner, count: int) -> list[float]:
+def bare_launches(
+    bare: Flask, signer: PlatformSigner, count: int, steps: dict[str, list[float]] | None = None
+) -> list[float]:
     """Durations (seconds) of ``count`` login → launch round trips into the bare tool."""
     times: list[float] = []
     for _ in range(count):
@@ -187,7 +222,22 @@ def bare_launches(bare: Flask, signer: PlatformSigner, count: int) -> list[float
         if response.status_code != 200 or not response.text.startswith("ok "):
             raise RuntimeError(f"bare launch failed ({response.status_code}): {response.text}")
         times.append((t1 - t0) + (t3 - t2))
+        if steps is not None:
+            steps.setdefault("login", []).append(t1 - t0)
+            steps.setdefault("launch", []).append(t3 - t2)
     return times
+
+
+@dataclass
+class SideBySide:
+    """What one side-by-side run measured."""
+
+    ours: list[float]
+    theirs: list[float]
+    counter: SqlCounter
+    #: Each request's durations (seconds), by request name.
+    our_steps: dict[str, list[float]] = field(default_factory=dict)
+    their_steps: dict[str, list[float]] = field(default_factory=dict)
 
 
 def side_by_side(
@@ -196,40 +246,86 @@ def side_by_side(
     signer: PlatformSigner,
     placement: Placement,
     args: argparse.Namespace,
-) -> tuple[list[float], list[float], SqlCounter]:
+) -> SideBySide:
     """Warm both up, then alternate rounds; the SQL of the timed Peerloop launches counted."""
     peerloop_launches(app, signer, placement, args.warmup)
     bare_launches(bare, signer, args.warmup)
-    counter = SqlCounter(app.extensions["peerloop.engine"])
-    ours: list[float] = []
-    theirs: list[float] = []
+    run = SideBySide(
+        [], [], SqlCounter(app.extensions["peerloop.engine"], app.extensions["peerloop.sessions"])
+    )
     per_round = max(args.launches // args.rounds, 1)
     for _ in range(args.rounds):
-        theirs += bare_launches(bare, signer, per_round)
-        ours += peerloop_launches(app, signer, placement, per_round, counter)
-    expected = args.warmup + len(ours)
+        run.theirs += bare_launches(bare, signer, per_round, run.their_steps)
+        run.ours += peerloop_launches(app, signer, placement, per_round, run.counter, run.our_steps)
+    expected = args.warmup + len(run.ours)
     if queued(app) != expected:
         raise RuntimeError(f"{queued(app)} statements in the journal, expected {expected}")
-    return ours, theirs, counter
+    return run
 
 
-def rates(ours: list[float], theirs: list[float], counter: SqlCounter) -> list[str]:
+def rates(run: SideBySide) -> list[str]:
+    ours, theirs, counter = run.ours, run.theirs, run.counter
     ours_rate, theirs_rate = len(ours) / sum(ours), len(theirs) / sum(theirs)
     ratio = ours_rate / theirs_rate
     verdict = "meets" if ratio >= TARGET_RATIO else "MISSES"
     n = len(ours)
-    per = ", ".join(
-        f"{name} {counter.statements[name] / n:.1f}/{counter.commits[name] / n:.1f}"
-        for name in REQUESTS
-    )
     total_sql = sum(counter.statements.values()) / n
     total_commits = sum(counter.commits.values()) / n
-    return [
+    lines = [
         f"bare pylti1p3 {theirs_rate:7.1f} launches/s ({report('', theirs).strip()})",
         f"Peerloop      {ours_rate:7.1f} launches/s ({report('', ours).strip()})",
         f"ratio {ratio:.2f} (goal ≥ {TARGET_RATIO}: {verdict})",
-        f"Peerloop SQL per launch: {total_sql:.1f} statements, {total_commits:.1f} commits "
-        f"(statements/commits by request: {per})",
+        f"Peerloop SQL per launch: {total_sql:.1f} statements, {total_commits:.1f} commits",
+        "per request (mean ms; SQL: statements and the time in them, commits and theirs):",
+    ]
+    for name in REQUESTS:
+        mean = statistics.fmean(run.our_steps[name]) * 1000
+        sql_ms = counter.statement_seconds[name] / n * 1000
+        commit_ms = counter.commit_seconds[name] / n * 1000
+        rest = mean - sql_ms - commit_ms
+        bare = run.their_steps.get(name)
+        versus = f"; bare {statistics.fmean(bare) * 1000:5.2f}" if bare else "; bare   —  "
+        lines.append(
+            f"  {name:<7}{mean:6.2f}{versus} | SQL {counter.statements[name] / n:4.1f} in "
+            f"{sql_ms:5.2f}, commits {counter.commits[name] / n:3.1f} in {commit_ms:5.2f}, "
+            f"the rest (Python, Redis) {rest:5.2f}"
+        )
+    return lines
+
+
+def step_costs(app: Flask, signer: PlatformSigner, placement: Placement, count: int) -> list[str]:
+    """What Peerloop's launch does beyond validating it, each step alone (median ms): the
+    launch token's round trip, the placement page's render (its placement read and template),
+    and the launch's RSA signature check (which both tools do)."""
+    sessions: sessionmaker[Session] = app.extensions["peerloop.sessions"]
+    with sessions() as session:
+        platform = session.get(Platform, placement.platform_id)
+        assert platform is not None
+    claims = signer.claims("bench-nonce", lti_custom={"peerloop_placement": placement.key})
+    context = build_context(ValidatedLaunch(platform, signer.deployment_id, claims))
+    id_token = signer.sign(claims)
+    public_key = signer.signing.private_key.public_key()
+    tokens: list[float] = []
+    renders: list[float] = []
+    signatures: list[float] = []
+    for _ in range(count):
+        with app.test_request_context("/lti/launched"):
+            t0 = time.perf_counter()
+            token = read_token(issue_token(context)).launch_id
+            t1 = time.perf_counter()
+            html = landing_page(context, issue_token(context))
+            t2 = time.perf_counter()
+        jwt.decode(id_token, public_key, algorithms=["RS256"], audience=signer.client_id)
+        t3 = time.perf_counter()
+        if not token or PROMPT not in html:
+            raise RuntimeError("the page did not render")
+        tokens.append(t1 - t0)
+        renders.append(t2 - t1)
+        signatures.append(t3 - t2)
+    return [
+        report("launch token issued + read", tokens),
+        report("placement page rendered   ", renders),
+        report("RSA signature checked     ", signatures),
     ]
 
 
@@ -360,18 +456,21 @@ def main() -> None:
                         with signer.serving(host):
                             placement = arrange(app, signer)
                             bare = create_bare_tool(signer, settings.base_url)
-                            ours, theirs, counter = side_by_side(app, bare, signer, placement, args)
+                            run = side_by_side(app, bare, signer, placement, args)
                             if redis_url and not count_redis_keys(run_prefix):
                                 # Else the "Redis" figures would be the database store's.
                                 raise RuntimeError(f"no Redis keys under {run_prefix}")
                             print(f"{db_name}, launch store {store_name}:")
-                            for line in rates(ours, theirs, counter):
+                            for line in rates(run):
                                 print("  " + line)
                             if store_name == "database":  # the store plays no part in it
                                 inside, total = record_costs(app, settings, placement, args.records)
                                 print(f"{db_name}, record_launch (either store):")
                                 print("  " + report("alone        ", inside))
                                 print("  " + report("+ commit     ", total))
+                                print(f"{db_name}, steps alone (what the bare tool does not do):")
+                                for line in step_costs(app, signer, placement, args.records):
+                                    print("  " + line)
                     finally:
                         app.extensions["peerloop.engine"].dispose()
     finally:

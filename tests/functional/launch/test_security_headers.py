@@ -10,11 +10,15 @@ from flask.testing import FlaskClient, FlaskCliRunner
 from sqlalchemy import text, update
 from sqlalchemy.orm import Session
 
+from activities.db import utcnow
 from lti_tool import create_app
 from lti_tool.cli import main
-from lti_tool.models import Platform
-from lti_tool.security import forget_frame_ancestors
+from lti_tool.db import make_engine
+from lti_tool.models import ChangeCounter, Platform
+from lti_tool.models.change_counter import PLATFORMS
+from lti_tool.security import REVALIDATE_SECONDS, FrameAncestors, forget_frame_ancestors
 from tests.conftest import make_settings
+from tests.support.platform_signer import PlatformSigner
 from tests.support.ports import free_port
 
 
@@ -57,8 +61,8 @@ def test_urls_that_are_not_origins_are_left_out(client: FlaskClient, db_session:
 def test_registration_changes_reach_the_csp_at_once(
     client: FlaskClient, db_session: Session, runner: FlaskCliRunner
 ) -> None:
-    """A platform added or removed by another process (here: another session, and the CLI)
-    changes the next response's CSP: no cache to wait out, no forget call needed."""
+    """A platform added or removed in this process (another session, and the CLI) changes
+    the next response's CSP: no cache to wait out, no forget call needed."""
     assert client.get("/healthz").headers["Content-Security-Policy"] == "frame-ancestors 'self'"
     db_session.add(_platform("https://new.example.test", "https://new.example.test/auth"))
     db_session.commit()
@@ -183,4 +187,54 @@ def test_origins_lose_their_user_info_and_need_a_host(
     db_session.commit()
     assert client.get("/healthz").headers["Content-Security-Policy"] == (
         "frame-ancestors 'self' https://lms.example.test https://other.example.test"
+    )
+
+
+def test_another_process_changes_reach_the_csp_within_the_bound_and_launches_at_once(
+    app: Flask, client: FlaskClient, lms: PlatformSigner
+) -> None:
+    """Another process (here: its own engine, with plain SQL, so nothing in this process
+    hears of it) deactivates the platform and bumps the counter. The very next launch is
+    refused; the CSP, read per process, drops the platform when it revalidates, at most
+    REVALIDATE_SECONDS later (a clock of the test's own stands for the seconds passing)."""
+    now = [1000.0]
+    app.extensions["peerloop.frame_ancestors"] = FrameAncestors(clock=lambda: now[0])
+    listed = f"frame-ancestors 'self' {lms.issuer}"
+    assert client.get("/healthz").headers["Content-Security-Policy"] == listed
+    _, state, nonce = lms.login(client)  # a login before, its launch after the change
+    other_process = make_engine(app.config["PEERLOOP"].database_url)
+    try:
+        with other_process.begin() as conn:
+            conn.execute(update(Platform).values(deactivated_at=utcnow()))
+            conn.execute(
+                update(ChangeCounter)
+                .where(ChangeCounter.name == PLATFORMS)
+                .values(value=ChangeCounter.value + 1)
+            )
+    finally:
+        other_process.dispose()
+    token = lms.sign(lms.claims(nonce))
+    refused = client.post("/lti/launch", data={"id_token": token, "state": state})
+    assert refused.status_code == 403
+    assert "is not registered with Peerloop" in refused.get_data(as_text=True)
+    login, _, _ = lms.login(client)
+    assert login.status_code == 403
+    now[0] += REVALIDATE_SECONDS - 0.5
+    assert client.get("/healthz").headers["Content-Security-Policy"] == listed
+    now[0] += 1.0
+    assert client.get("/healthz").headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+
+
+def test_this_process_changes_reach_the_csp_without_waiting(
+    app: Flask, client: FlaskClient, db_session: Session
+) -> None:
+    """A commit of this process that changes a platform is seen by the next response, even
+    with the clock standing still (no revalidation due)."""
+    now = [1000.0]
+    app.extensions["peerloop.frame_ancestors"] = FrameAncestors(clock=lambda: now[0])
+    assert client.get("/healthz").headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+    db_session.add(_platform("https://here.example.test", "https://here.example.test/auth"))
+    db_session.commit()
+    assert client.get("/healthz").headers["Content-Security-Policy"] == (
+        "frame-ancestors 'self' https://here.example.test"
     )

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import redis
 from sqlalchemy import update
+from sqlalchemy.engine import Engine
 
 from activities.db import utcnow
 from lti_tool.config import Settings
@@ -23,7 +24,9 @@ from lti_tool.lti.launch_state import (
     RedisStore,
     begin_login,
     consume_nonce,
+    consume_nonce_for_page,
     find_login,
+    find_page,
     make_store,
     nonce_used,
     purge_soon,
@@ -104,6 +107,50 @@ def test_racing_workers_consume_a_nonce_exactly_once(store: LaunchStore) -> None
     for thread in threads:
         thread.join()
     assert sorted(results) == [False] * 7 + [True]
+
+
+def _pages(store: LaunchStore) -> int:
+    """How many page records the store holds (of this test's own: a fresh database, or this
+    test's Redis prefix)."""
+    if isinstance(store, RedisStore):
+        return len(list(store.client.scan_iter(store.prefix + "page:*")))
+    assert isinstance(store, DatabaseStore)
+    assert isinstance(store.bind, Engine)
+    with store.bind.connect() as conn:
+        keys = [row.key for row in conn.execute(LaunchState.__table__.select())]
+    return len([key for key in keys if key.startswith("page:")])
+
+
+def test_a_launch_consumes_its_nonce_and_gets_its_page_together(store: LaunchStore) -> None:
+    """The nonce and the page id in one write: the first launch gets a page id standing for
+    its token; a replay gets none, and leaves no page behind."""
+    page_id = consume_nonce_for_page(store, "n-page", 600, "token-1", 3600)
+    assert page_id is not None
+    assert find_page(store, page_id) == "token-1"
+    assert nonce_used(store, "n-page")
+    assert consume_nonce_for_page(store, "n-page", 600, "token-2", 3600) is None
+    assert consume_nonce(store, "n-page", 600) is False
+    assert _pages(store) == 1
+
+
+def test_racing_launches_get_one_page_between_them(store: LaunchStore) -> None:
+    """Eight workers present the same id_token at once: one page id, seven refusals."""
+    results: list[str | None] = []
+    barrier = threading.Barrier(8)
+
+    def worker(n: int) -> None:
+        barrier.wait()
+        results.append(consume_nonce_for_page(store, "raced-page", 600, f"token-{n}", 3600))
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    pages = [page for page in results if page is not None]
+    assert len(pages) == 1
+    assert len(results) == 8
+    assert _pages(store) == 1
 
 
 def test_put_replaces_and_delete_removes(store: LaunchStore) -> None:
@@ -189,6 +236,37 @@ def test_a_nonce_claimed_in_a_requests_transaction_is_still_claimed_once(
         first.commit()
         thread.join(10)
         assert results == [False]
+    finally:
+        first.close()
+        engine.dispose()
+
+
+def test_a_launch_in_a_requests_transaction_waits_for_a_racing_one(database_url: str) -> None:
+    """The launch's combined write (nonce and page) joins the request's transaction: a second
+    worker with the same id_token waits for its commit, then gets no page."""
+    engine = make_engine(database_url)
+    sessions = make_session_factory(engine)
+    first = sessions()
+    results: list[str | None] = []
+
+    def second_worker() -> None:
+        with sessions() as session:
+            results.append(
+                consume_nonce_for_page(DatabaseStore(session), "n-raced", 600, "t-2", 3600)
+            )
+            session.commit()
+
+    try:
+        page_id = consume_nonce_for_page(DatabaseStore(first), "n-raced", 600, "t-1", 3600)
+        assert page_id is not None
+        thread = threading.Thread(target=second_worker)
+        thread.start()
+        time.sleep(0.5)
+        assert results == []  # waiting on the first transaction, not deciding without it
+        first.commit()
+        thread.join(10)
+        assert results == [None]
+        assert find_page(DatabaseStore(engine), page_id) == "t-1"
     finally:
         first.close()
         engine.dispose()
