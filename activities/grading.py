@@ -26,8 +26,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy import func, select, update
+from sqlalchemy import (
+    JSON,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, aliased, mapped_column
 
@@ -95,9 +106,7 @@ class QueuedScore(Base):
     score_timestamp: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     #: From the learner's latest launch: the AGS endpoint claim (``scope``, ``lineitems``,
     #: ``lineitem``) and the resource link id. Always this course's, never another's.
-    endpoint: Mapped[dict[str, Any] | None] = mapped_column(
-        JSON(none_as_null=True), default=None
-    )
+    endpoint: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True), default=None)
     resource_link_id: Mapped[str | None] = mapped_column(String(255), default=None)
     #: The line item found or created for the placement in that course (when the launch
     #: names none), so the next send does not look it up again.
@@ -180,9 +189,7 @@ def progress(session: Session, person: Participant, placement: Placement) -> Pro
     return Progress(int(reflections or 0), int(replies or 0))
 
 
-def _row(
-    session: Session, placement: Placement, platform_id: int, sub: str
-) -> QueuedScore | None:
+def _row(session: Session, placement: Placement, platform_id: int, sub: str) -> QueuedScore | None:
     return session.scalars(
         select(QueuedScore)
         .where(
@@ -282,9 +289,13 @@ def resend_all(
         update(QueuedScore)
         .where(QueuedScore.placement_id == placement.id, QueuedScore.endpoint.is_not(None))
         .values(
-            status=PENDING, next_attempt_at=now, attempts=0, claim_token=None,
-            claimed_until=None, updated_at=now,
-        )  # fmt: skip
+            status=PENDING,
+            next_attempt_at=now,
+            attempts=0,
+            claim_token=None,
+            claimed_until=None,
+            updated_at=now,
+        )
         .execution_options(synchronize_session="fetch")
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -459,9 +459,12 @@ def record_content_rated(
 
 
 class SentScore(Protocol):
-    id: int
-    score_given: float
-    score_maximum: float
+    @property
+    def id(self) -> int: ...
+    @property
+    def score_given(self) -> float: ...
+    @property
+    def score_maximum(self) -> float: ...
 
 
 def record_score_sent(

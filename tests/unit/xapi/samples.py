@@ -132,7 +132,11 @@ SAMPLES: dict[str, Builder] = {
         LEARNER, REFLECTION_WHERE, row("content-rating", 20), rating=4, options=o
     ),
     "score_sent": lambda o: b.score_sent(
-        LEARNER, REFLECTION_WHERE, row("grade-score", 21), score_given=7.5, score_maximum=10,
+        LEARNER,
+        REFLECTION_WHERE,
+        row("grade-score", 21),
+        score_given=7.5,
+        score_maximum=10,
         options=o,
     ),
     "mentioned": lambda o: b.mentioned(
