@@ -246,23 +246,22 @@ class GradeWorker:
                 QueuedScore.placement_id == placement.id, QueuedScore.line_item_url.is_not(None)
             )
         )
-        if known:
-            return known
-        item = client.find_or_create_line_item(
-            label=placement.title,
-            score_maximum=row.score_maximum,
-            resource_id=placement.key,
-            resource_link_id=row.resource_link_id or placement.resource_link_id,
-            tag=LINE_ITEM_TAG,
-        )
+        if not known:
+            known = client.find_or_create_line_item(
+                label=placement.title,
+                score_maximum=row.score_maximum,
+                resource_id=placement.key,
+                resource_link_id=row.resource_link_id or placement.resource_link_id,
+                tag=LINE_ITEM_TAG,
+            ).id
+            log_event("grade_line_item_ready", placement=placement.key, line_item=known)
         session.execute(
             update(QueuedScore)
-            .where(QueuedScore.placement_id == placement.id)
-            .values(line_item_url=item.id)
+            .where(QueuedScore.placement_id == placement.id, QueuedScore.line_item_url.is_(None))
+            .values(line_item_url=known)
             .execution_options(synchronize_session=False)
         )
-        log_event("grade_line_item_ready", placement=placement.key, line_item=item.id)
-        return item.id
+        return known
 
     def _sent(self, claimed: _Claimed, sent: _Sent, timestamp: datetime, line_item: str) -> None:
         now = utcnow()
