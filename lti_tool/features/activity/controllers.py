@@ -19,6 +19,7 @@ from lti_tool.lti.claims import PLACEMENT_PARAM, RESOURCE_LINK_REQUEST
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.launch_state import find_page, make_store, put_page
 from lti_tool.lti.nrps import Member
+from lti_tool.models import Platform
 from lti_tool.roster import course_roster
 from lti_tool.views.picker_form import PickerForm
 
@@ -167,6 +168,9 @@ def resend_grades(key: str, launch: LaunchContext, launch_token: str) -> BaseRes
     """Staff send every learner's queued score to the LMS again (the worker does it)."""
     session = get_session()
     placement = tokens_placement(launch, key)
+    platform = session.get(Platform, launch.platform_id)
+    if platform is None or not platform.active or platform.issuer != launch.issuer:
+        raise UserFacingError("This LMS is no longer registered.", status=403, code="no_platform")
     person = launch.participant
     if person is None:
         raise UserFacingError(
