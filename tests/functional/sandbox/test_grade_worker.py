@@ -21,6 +21,7 @@ from activities.reflection import operations as ops
 from activities.reflection.models import Reflection
 from lrs_client.tables import JournalEntry
 from lti_tool.auth import issue_token
+from lti_tool.commands.grades import cli as grades_cli
 from lti_tool.config import Settings
 from lti_tool.grades import LINE_ITEM_TAG, GradeConfig, GradeWorker
 from lti_tool.lti import ags, claims
@@ -298,3 +299,20 @@ def test_a_server_error_backs_off_honouring_retry_after(course: Course) -> None:
     assert row.next_attempt_at is not None
     assert row.next_attempt_at - datetime.now(UTC) > timedelta(seconds=100)
     assert row.last_message == "The platform answered 503: Service busy, come back later"
+
+
+def test_the_commands_send_what_is_due_and_say_where_the_queue_stands(course: Course) -> None:
+    course.post(course.learner(0))
+    course.post(Participant(course.sandbox.platform_id, course.sandbox.url, "not-in-this-course"))
+    runner = course.app.test_cli_runner()
+    before = runner.invoke(grades_cli, args=["status"])
+    assert before.exit_code == 0, before.output
+    assert "pending 2   sending 0   sent 0   failed 0" in before.output
+    once = runner.invoke(grades_cli, args=["worker", "--once"])
+    assert once.exit_code == 0, once.output
+    assert "2 queued score(s) handled" in once.output
+    after = runner.invoke(grades_cli, args=["status"])
+    assert "pending 0   sending 0   sent 1   failed 1" in after.output
+    assert "failed for a learner (not retried): " in after.output
+    assert "is not a member of this course" in after.output
+    assert course.gradebook() == {course.learner(0).sub: 3.33}
