@@ -20,16 +20,19 @@ from activities.recording import Visit
 from activities.reflection import operations as ops
 from activities.reflection.models import Reflection
 from lrs_client.tables import JournalEntry
+from lti_tool.app import create_app
 from lti_tool.auth import issue_token
 from lti_tool.commands.grades import cli as grades_cli
 from lti_tool.config import Settings
-from lti_tool.grades import LINE_ITEM_TAG, GradeConfig, GradeWorker
+from lti_tool.grades import LINE_ITEM_TAG, GradeConfig, GradeWorker, GradeWorkerThread
 from lti_tool.lti import ags, claims
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.service_client import ServiceClient
 from sandbox import people
 from tests.functional.sandbox.harness import Forms, Sandbox, platform_row
 from tests.support.live import LiveServer
+from tests.support.settings import make_settings
+from tests.unit.lrs_client.support import wait_until
 
 SCOPES = [claims.SCOPE_LINEITEM, claims.SCOPE_RESULT_READONLY, claims.SCOPE_SCORE]
 TITLE = "After the case study"
@@ -316,3 +319,22 @@ def test_the_commands_send_what_is_due_and_say_where_the_queue_stands(course: Co
     assert "failed for a learner (not retried): " in after.output
     assert "is not a member of this course" in after.output
     assert course.gradebook() == {course.learner(0).sub: 3.33}
+
+
+def test_the_development_server_sends_scores_from_a_thread(
+    course: Course, database_url: str
+) -> None:
+    """With grades_worker_thread on (outside tests), the first request starts the worker."""
+    app = create_app(make_settings(database_url, env="development", grades_worker_thread=True))
+    try:
+        assert "peerloop.grades_worker" not in app.extensions  # building an app starts nothing
+        course.post(course.learner(0))
+        app.test_client().get("/")
+        thread: GradeWorkerThread = app.extensions["peerloop.grades_worker"]
+        try:
+            wait_until(lambda: [r.status for r in course.rows()] == [SENT], what="the thread")
+        finally:
+            thread.stop()
+        assert course.gradebook() == {course.learner(0).sub: 3.33}
+    finally:
+        app.extensions["peerloop.engine"].dispose()
