@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import redirect, render_template, request, url_for
-from flask_babel import gettext, lazy_gettext
+from flask_babel import gettext
 from werkzeug.wrappers.response import Response as BaseResponse
 
 from activities import grading, placements
-from activities.errors import NotFound
+from activities.errors import N_, NotFound
 from activities.placements import Placement
 from lti_tool.auth import launch_required, staff_required
 from lti_tool.db import current_settings, get_session
@@ -24,7 +24,7 @@ from lti_tool.roster import course_roster
 from lti_tool.views.picker_form import PickerForm
 
 NOTICES = {
-    "resent": lazy_gettext("Every learner's score will be sent to the LMS again in a moment."),
+    "resent": N_("Every learner's score will be sent to the LMS again in a moment."),
 }
 
 
@@ -160,7 +160,7 @@ def show(key: str, launch: LaunchContext, launch_token: str) -> str:
     placement = tokens_placement(launch, key)
     roster = course_roster(launch) if launch.is_staff else ([], None)
     notice = NOTICES.get(request.args.get("notice", ""))
-    return _page(launch, launch_token, placement, roster, str(notice) if notice else None)
+    return _page(launch, launch_token, placement, roster, gettext(notice) if notice else None)
 
 
 @staff_required

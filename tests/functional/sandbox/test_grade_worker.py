@@ -86,8 +86,9 @@ class Course:
             for user, row in self.sandbox.store.latest_scores(int(str(item["id"]))).items()
         }
 
-    def staff_token(self) -> str:
+    def staff_token(self, locale: str | None = None) -> str:
         context = LaunchContext(
+            locale=locale,
             platform_id=self.sandbox.platform_id, issuer=self.sandbox.url,
             client_id="peerloop-sandbox", deployment_id="d", message_type="LtiResourceLinkRequest",
             sub=people.INSTRUCTOR.user_id, roles=("Instructor",), name=people.INSTRUCTOR.name,
@@ -338,3 +339,16 @@ def test_the_development_server_sends_scores_from_a_thread(
         assert course.gradebook() == {course.learner(0).sub: 3.33}
     finally:
         app.extensions["peerloop.engine"].dispose()
+
+
+def test_the_grades_list_speaks_the_launch_language(course: Course) -> None:
+    course.post(course.learner(0))
+    client = course.app.test_client()
+    page = client.get(
+        f"/placements/{course.placement.key}", query_string={"lt": course.staff_token("es-ES")}
+    )
+    text = Forms(page.get_data(as_text=True)).text
+    assert "Calificaciones en el LMS" in text
+    assert "Pendiente" in text
+    assert "Puntuación máxima (10) por 1 reflexión y 2 respuestas a compañeros" in text
+    assert "Reenviar todas" in text
