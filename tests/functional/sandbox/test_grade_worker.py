@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import requests
 from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,6 +31,7 @@ from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.service_client import ServiceClient
 from sandbox import people
 from tests.functional.sandbox.harness import Forms, Sandbox, platform_row
+from tests.functional.sandbox.test_full_flow import launch, send_scores, submit
 from tests.support.live import LiveServer
 from tests.support.settings import make_settings
 from tests.unit.lrs_client.support import wait_until
@@ -352,3 +354,34 @@ def test_the_grades_list_speaks_the_launch_language(course: Course) -> None:
     assert "Pendiente" in text
     assert "Puntuación máxima (10) por 1 reflexión y 2 respuestas a compañeros" in text
     assert "Reenviar todas" in text
+
+
+def test_a_rule_asking_for_nothing_gives_full_marks_at_the_learners_launch(
+    live_app: LiveServer, sandbox: Sandbox, tool_session: Session
+) -> None:
+    """0 reflections + 0 replies: opening the activity is participation enough. The launch
+    queues full marks (it does not send them: the worker does)."""
+    browser = requests.Session()
+    picker = launch(browser, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/deep-linking",
+                    live_app.url)  # fmt: skip
+    submit(browser, submit(browser, picker, "picker", title=TITLE, prompt="Why?", grading="on"))
+    [link] = sandbox.store.links()
+    placement = tool_session.scalars(select(Placement)).one()
+    placement.settings = {"grade_reflections": 0, "grade_replies": 0}
+    tool_session.commit()
+
+    learner = people.LEARNERS[1]
+    launch(
+        requests.Session(), sandbox, f"/launch/{learner.user_id}/link/{link['id']}", live_app.url
+    )
+    tool_session.expire_all()
+    [row] = tool_session.scalars(select(QueuedScore)).all()
+    assert (row.user_sub, row.user_name, row.score_given, row.status) == (
+        learner.user_id,
+        learner.name,
+        10.0,
+        PENDING,
+    )
+    assert sandbox.store.scores() == []
+    assert send_scores(live_app) == 1
+    assert [s["score_given"] for s in sandbox.store.scores()] == [10.0]
