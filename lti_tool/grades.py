@@ -75,7 +75,7 @@ def grade_config(settings: Settings, **overrides: Any) -> GradeConfig:
 
 
 @dataclass(frozen=True)
-class _Claimed:
+class Claimed:
     id: int
     token: str
 
@@ -97,7 +97,7 @@ def _due(now: datetime) -> Any:
     )
 
 
-def claim(sessions: sessionmaker[Session], limit: int, lease_seconds: float) -> list[_Claimed]:
+def claim(sessions: sessionmaker[Session], limit: int, lease_seconds: float) -> list[Claimed]:
     """Lease up to ``limit`` due rows, longest waiting first; counts the attempt."""
     now = utcnow()
     token = secrets.token_hex(16)
@@ -122,10 +122,10 @@ def claim(sessions: sessionmaker[Session], limit: int, lease_seconds: float) -> 
     )
     with sessions.begin() as session:
         ids = sorted(session.scalars(query).all())
-    return [_Claimed(row_id, token) for row_id in ids]
+    return [Claimed(row_id, token) for row_id in ids]
 
 
-def _owned(row: _Claimed) -> Any:
+def _owned(row: Claimed) -> Any:
     return and_(QueuedScore.id == row.id, QueuedScore.claim_token == row.token)
 
 
@@ -189,7 +189,7 @@ class GradeWorker:
 
     # --- one row -----------------------------------------------------------------------------
 
-    def send(self, claimed: _Claimed) -> None:
+    def send(self, claimed: Claimed) -> None:
         with self.sessions() as session:
             row = session.get(QueuedScore, claimed.id)
             if row is None or row.claim_token != claimed.token:
@@ -263,7 +263,7 @@ class GradeWorker:
         )
         return known
 
-    def _sent(self, claimed: _Claimed, sent: _Sent, timestamp: datetime, line_item: str) -> None:
+    def _sent(self, claimed: Claimed, sent: _Sent, timestamp: datetime, line_item: str) -> None:
         now = utcnow()
         with self.sessions.begin() as session:
             # The timestamp was used whatever happened to the row since: the next must follow.
@@ -300,7 +300,7 @@ class GradeWorker:
 
     def _failed(
         self,
-        claimed: _Claimed,
+        claimed: Claimed,
         error: PlatformServiceError,
         attempts: int,
         timestamp: datetime,

@@ -14,7 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from activities.grading import FAILED, PENDING, SENT, QueuedScore
+from activities.grading import FAILED, PENDING, SENDING, SENT, QueuedScore
 from activities.people import Participant
 from activities.placements import Placement
 from activities.recording import Visit
@@ -25,7 +25,13 @@ from lti_tool.app import create_app
 from lti_tool.auth import issue_token
 from lti_tool.commands.grades import cli as grades_cli
 from lti_tool.config import Settings
-from lti_tool.grades import LINE_ITEM_TAG, GradeConfig, GradeWorker, GradeWorkerThread
+from lti_tool.grades import (
+    LINE_ITEM_TAG,
+    GradeConfig,
+    GradeWorker,
+    GradeWorkerThread,
+    claim,
+)
 from lti_tool.lti import ags, claims
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.service_client import ServiceClient
@@ -385,3 +391,20 @@ def test_a_rule_asking_for_nothing_gives_full_marks_at_the_learners_launch(
     assert sandbox.store.scores() == []
     assert send_scores(live_app) == 1
     assert [s["score_given"] for s in sandbox.store.scores()] == [10.0]
+
+
+def test_a_claimed_score_is_leased_to_one_worker_until_its_lease_ends(course: Course) -> None:
+    course.post(course.learner(0))
+    [first] = claim(course.sessions, 10, lease_seconds=60)
+    assert claim(course.sessions, 10, lease_seconds=60) == []  # another worker finds nothing
+    [row] = course.rows()
+    assert (row.status, row.attempts) == (SENDING, 1)
+    row.claimed_until = datetime.now(UTC) - timedelta(seconds=1)  # that worker died
+    course.session.commit()
+    [again] = claim(course.sessions, 10, lease_seconds=60)
+    assert again.id == first.id
+    assert again.token != first.token
+    course.worker().send(first)  # the dead worker's claim settles nothing, sends nothing
+    assert course.sandbox.store.scores() == []
+    course.worker().send(again)
+    assert course.gradebook() == {course.learner(0).sub: 3.33}
