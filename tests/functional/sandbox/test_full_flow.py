@@ -138,7 +138,7 @@ def test_login_launch_deep_linking_score_and_roster(
     assert TITLE in text
     assert PROMPT in text
     assert "Course roster" not in text
-    assert "Send test score" not in text
+    assert "Grades in the LMS" not in text
     tool_session.expire_all()
     assert tool_session.get(Placement, placement.id).resource_link_id == f"sbx-link-{link['id']}"
 
