@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from sqlalchemy.orm import Session
 from tincan import Statement
@@ -66,6 +66,10 @@ class Visit:
     #: The LMS (LTI ``tool_platform`` claim, string values only).
     tool_platform: dict[str, str] = field(default_factory=dict)
     language: str | None = None
+    #: The launch's AGS endpoint claim (``scope``, ``lineitems``, ``lineitem``), if the
+    #: platform offers grades for this link: where a participation score will go
+    #: (activities.grading queues it with the score).
+    ags_endpoint: dict[str, Any] | None = None
 
 
 def _who(person: Participant) -> Who:
@@ -448,4 +452,30 @@ def record_content_rated(
     statement = builders.rated_content(
         _who(person), _where(placement, visit), row, rating=rating.stars, options=visit.options
     )
+    return _record(session, statement, visit)
+
+
+# --- grading -----------------------------------------------------------------------------------
+
+
+class SentScore(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def score_given(self) -> float: ...
+    @property
+    def score_maximum(self) -> float: ...
+
+
+def record_score_sent(
+    session: Session, learner: Participant, placement: Placement, visit: Visit,
+    sent: SentScore, at: datetime,
+) -> bool:  # fmt: skip
+    """Record ``scored``: the LMS accepted ``learner``'s score, sent with timestamp ``at``
+    (each accepted score is its own statement)."""
+    row = Row(kind="grade_score", id=f"{placement.key}.{sent.id}.{at.isoformat()}", at=at)
+    statement = builders.score_sent(
+        _who(learner), _where(placement, visit), row, score_given=sent.score_given,
+        score_maximum=sent.score_maximum, options=visit.options,
+    )  # fmt: skip
     return _record(session, statement, visit)

@@ -8,7 +8,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from lti_tool import access_log, db, delivery, error_pages, i18n, input_guard, security
+from lti_tool import access_log, db, delivery, error_pages, grades, i18n, input_guard, security
 from lti_tool.config import Settings
 from lti_tool.features.activity.blueprint import bp as activity_bp
 from lti_tool.logs import configure_logging
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     input_guard.init_app(app)  # no NUL reaches a view (PostgreSQL text cannot hold one)
     security.init_app(app)  # CSP frame-ancestors, nosniff, referrer policy
     delivery.init_app(app)  # the settings check, and the development worker thread
+    grades.init_app(app)  # the development grade worker thread (LMS scores)
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
     logging.getLogger("peerloop").debug("app created for %s", settings.base_url)

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "lti_tool.commands.placements",
     "lti_tool.commands.keys",
     "lti_tool.commands.lrs",
+    "lti_tool.commands.grades",
     "lti_tool.commands.sandbox",
 )
 

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     lrs_worker_thread: bool = Field(
         True, description="Run the LRS dispatcher as a thread of the web process (development)."
     )
+    grades_worker_thread: bool = Field(
+        True, description="Send queued LMS scores from a thread of the web process (development)."
+    )
     xapi_pseudonymize: bool = False
     xapi_pseudonym_secret: str | None = Field(None, repr=False)
     xapi_include_names: bool = False

@@ -18,6 +18,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 def target_metadata() -> list[MetaData]:
     """Every table Peerloop owns: the web layer's and domain's, and lrs_client's."""
     # Importing the domain's model modules registers their tables on activities.db.Base.
+    import activities.grading
     import activities.placements
     import activities.reflection.models
     import activities.settings  # noqa: F401

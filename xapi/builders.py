@@ -39,6 +39,7 @@ def _statement(
     context_extensions: Mapping[str, object] | None = None,
     completion: bool | None = None,
     duration: timedelta | None = None,
+    score: tuple[float, float] | None = None,
 ) -> Statement:
     """Assemble a statement the way every interaction does; builders only pick the parts."""
     if obj.definition.type not in {kind.iri for kind in spec.object_types}:
@@ -63,6 +64,7 @@ def _statement(
             extensions=result_extensions,
             completion=completion,
             duration=duration,
+            score=score,
         ),
         context=build_context(
             spec, who, where, options, parent=parent, extensions=context_extensions
@@ -393,6 +395,29 @@ def rated_content(
         options,
         objects.placement(who.issuer, where),
         result_extensions={v.RATING.iri: rating},
+    )
+
+
+def score_sent(
+    who: Who,
+    where: Where,
+    row: Row,
+    *,
+    score_given: float,
+    score_maximum: float,
+    options: XapiOptions = DEFAULT_OPTIONS,
+) -> Statement:
+    """The LMS accepted ``who``'s participation score (object = the placement); ``row`` is
+    the score as sent (its timestamp makes each accepted score its own statement)."""
+    return _statement(
+        i.SCORE_SENT,
+        who,
+        where,
+        row,
+        options,
+        objects.placement(who.issuer, where),
+        score=(score_given, score_maximum),
+        completion=score_given >= score_maximum,
     )
 
 

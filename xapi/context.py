@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
-from tincan import Activity, Context, ContextActivities, Extensions, Result
+from tincan import Activity, Context, ContextActivities, Extensions, Result, Score
 
 from xapi import objects
 from xapi import vocabulary as v
@@ -84,20 +84,30 @@ def build_result(
     extensions: Mapping[str, object] | None = None,
     completion: bool | None = None,
     duration: timedelta | None = None,
+    score: tuple[float, float] | None = None,
 ) -> Result | None:
-    """The result, or None when there is nothing to say (an empty result is not sent)."""
+    """The result, or None when there is nothing to say (an empty result is not sent).
+    ``score`` is (given, maximum): sent as raw, max and scaled (given ÷ maximum)."""
     values = dict(extensions or {})
     if text is not None:
         values[v.WORD_COUNT.iri] = word_count(text)
     response = text if text and options.include_text else None
-    if not values and response is None and completion is None and duration is None:
+    nothing = completion is None and duration is None and score is None
+    if not values and response is None and nothing:
         return None
     return Result(
         response=response,
         extensions=Extensions(values) if values else None,
         completion=completion,
         duration=duration,
+        score=_score(*score) if score is not None else None,
     )
+
+
+def _score(given: float, maximum: float) -> Score:
+    if maximum <= 0 or not 0 <= given <= maximum:
+        raise ValueError("a score is from 0 to its maximum, and the maximum is positive")
+    return Score(raw=given, min=0, max=maximum, scaled=round(given / maximum, 4))
 
 
 def declared(spec: Interaction, used: Sequence[str], allowed: Sequence[v.Extension]) -> None:

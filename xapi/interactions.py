@@ -25,6 +25,7 @@ class Interaction:
     context_extensions: tuple[v.Extension, ...] = ()
     staff: bool = False  # done by staff: the actor is also context.instructor
     needs_parent: bool = False  # context.contextActivities.parent is the post it answers
+    scored: bool = False  # result.score (raw, max, scaled) is the score given
 
     def template_iri(self, object_type: v.ActivityType) -> str:
         """One statement template per object type (a template has one objectActivityType);
@@ -46,10 +47,11 @@ def _spec(
     context_extensions: tuple[v.Extension, ...] = (),
     staff: bool = False,
     needs_parent: bool = False,
+    scored: bool = False,
 ) -> Interaction:
     return Interaction(
         name, label, definition, verb, types, response, result_extensions, context_extensions,
-        staff, needs_parent,
+        staff, needs_parent, scored,
     )  # fmt: skip
 
 
@@ -178,12 +180,23 @@ RATED_CONTENT = _spec(
     *PLACEMENTS,
     result_extensions=(v.RATING,),
 )
+# The actor is the learner scored (the tool, not a person, sent it): once per score the LMS
+# accepted, so the LRS holds what the gradebook got and when.
+SCORE_SENT = _spec(
+    "score_sent",
+    "Score sent",
+    "A learner's participation score for an activity was accepted by the LMS gradebook; "
+    "result.completion is true when it is full marks.",
+    v.SCORED,
+    *PLACEMENTS,
+    scored=True,
+)
 
 INTERACTIONS: tuple[Interaction, ...] = (
     LAUNCHED, INITIALIZED, TERMINATED, VIEWED, PLACEMENT_SHARED, REFLECTION_ANSWERED, POSTED,
     REPLIED, EDITED, DELETED, REACTED, ASKED, ANSWERED, ACCEPTED_ANSWER, ENDORSED, FLAGGED, HID,
     PINNED, REDIRECTED, RECOGNISED, LOCKED, UNLOCKED, RELEASED, JOINED_COHORT, LEFT_COHORT,
-    COMPLETED, MENTIONED, UNREACTED, REPLIED_PRIVATELY, NUDGED, RATED_CONTENT,
+    COMPLETED, MENTIONED, UNREACTED, REPLIED_PRIVATELY, NUDGED, RATED_CONTENT, SCORE_SENT,
 )  # fmt: skip
 
 # Extensions a statement may lack even when its interaction declares them (the profile says

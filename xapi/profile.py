@@ -146,6 +146,17 @@ def _rules(spec: Interaction, object_type: v.ActivityType) -> list[dict[str, Any
         )
     if spec.verb == v.TERMINATED:
         rules.append({"location": "$.result.duration", "presence": "recommended"})
+    if spec.scored:
+        rules.append(
+            {
+                "location": "$.result.score.raw",
+                "presence": "included",
+                "scopeNote": _text("The score given; $.result.score.max is what it is out of."),
+            }
+        )
+        rules.append({"location": "$.result.score.max", "presence": "included"})
+        rules.append({"location": "$.result.score.scaled", "presence": "included"})
+        rules.append({"location": "$.result.completion", "presence": "included"})
     if spec.verb == v.COMPLETED:
         rules.append({"location": "$.result.completion", "presence": "included", "all": [True]})
     extensions = COMMON_CONTEXT_EXTENSIONS + spec.context_extensions + spec.result_extensions

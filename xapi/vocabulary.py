@@ -199,11 +199,18 @@ RATED = Verb(
     defined_in=TINCAN,
 )
 
+SCORED = Verb(
+    _adl("scored"),
+    "scored",
+    "Was given a participation score for an activity, as sent to the LMS gradebook.",
+    defined_in=ADL,
+)
+
 VERBS: tuple[Verb, ...] = (
     LAUNCHED, INITIALIZED, TERMINATED, COMPLETED, VIEWED, ANSWERED, POSTED, EDITED, DELETED,
     REPLIED, REACTED, ASKED, SHARED, ACCEPTED, ENDORSED, FLAGGED, JOINED, LEFT, MENTIONED,
     HID, PINNED, REDIRECTED, RECOGNISED, LOCKED, UNLOCKED, RELEASED, UNREACTED,
-    REPLIED_PRIVATELY, NUDGED, RATED,
+    REPLIED_PRIVATELY, NUDGED, RATED, SCORED,
 )  # fmt: skip
 
 # --- activity types --------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from activities import recording, rich_text
+from activities import grading, recording, rich_text
 from activities.db import utcnow
 from activities.errors import Closed, Invalid, NotAllowed, NotFound
 from activities.people import Participant
@@ -163,6 +163,7 @@ def post(
     session.flush()
     _revise(session, reflection, "posted", person, source, after_reveal=False, now=now)
     recording.record_reflection_posted(session, person, placement, visit, reflection)
+    grading.evaluate(session, person, placement, visit)
     return reflection
 
 
@@ -219,6 +220,7 @@ def delete(
     reflection.featured_by_sub = None
     session.flush()
     recording.record_reflection_deleted(session, person, placement, visit, reflection, revision)
+    grading.evaluate(session, author, placement, visit)
     return reflection
 
 
@@ -315,6 +317,7 @@ def reply(
     session.add(row)
     session.flush()
     recording.record_reflection_replied(session, person, placement, visit, reflection, row)
+    grading.evaluate(session, person, placement, visit)
     return row
 
 

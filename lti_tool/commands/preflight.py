@@ -14,7 +14,7 @@ from lti_tool import migrate
 
 # Long-running commands keep the JSON logs services are expected to write; the others are an
 # operator at a terminal, who reads the command's own sentence (warnings still show).
-SERVICES = frozenset({("run",), ("lrs", "worker"), ("sandbox", "run")})
+SERVICES = frozenset({("run",), ("lrs", "worker"), ("grades", "worker"), ("sandbox", "run")})
 # The one command that may create the database (and so a SQLite file) where none is.
 CREATES_DATABASE = frozenset({("db", "upgrade")})
 

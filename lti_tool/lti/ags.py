@@ -12,12 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from flask_babel import gettext as _
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from activities.db import utcnow
-from activities.placements import Placement
 from lti_tool.logs import log_event
 from lti_tool.lti.claims import (
     SCOPE_LINEITEM,
@@ -31,7 +26,6 @@ from lti_tool.lti.service_client import (
     ServiceClient,
     answered,
 )
-from lti_tool.models import GradeSync, Platform
 
 LINEITEM_MEDIA = "application/vnd.ims.lis.v2.lineitem+json"
 LINEITEMS_MEDIA = "application/vnd.ims.lis.v2.lineitemcontainer+json"
@@ -260,6 +254,7 @@ class AgsClient:
         score_maximum: float,
         resource_id: str,
         resource_link_id: str | None = None,
+        tag: str | None = None,
     ) -> LineItem:
         """The line item for ``resource_id`` (ours), created if the platform has none.
 
@@ -279,13 +274,17 @@ class AgsClient:
                 score_maximum=score_maximum,
                 resource_id=resource_id,
                 resource_link_id=resource_link_id,
+                tag=tag,
             )
         except PlatformServiceError as exc:
             if not resource_link_id or exc.status not in LINK_REFUSALS:
                 raise
             self.link_refused = exc.status
         return self.create_line_item(
-            label=label, score_maximum=score_maximum, resource_id=resource_id
+            label=label,
+            score_maximum=score_maximum,
+            resource_id=resource_id,
+            tag=tag,
         )
 
     # -- scores and results ------------------------------------------------------------------
@@ -353,86 +352,3 @@ class AgsClient:
             url = response.links.get("next", {}).get("url")
             pages += 1
         return results
-
-
-# -- grade sync: one learner's score for one placement, outcome recorded ------------------------
-
-
-def sync_score(
-    session: Session,
-    *,
-    platform: Platform,
-    endpoint: dict[str, Any],
-    placement: Placement,
-    resource_link_id: str | None,
-    user_sub: str,
-    score_given: float,
-    score_maximum: float,
-    timeout: float,
-) -> GradeSync:
-    """Send a score and record the outcome (flushed). A failure is kept with the platform's
-    message for the instructor to see, never swallowed; the caller commits either way.
-
-    The line item is the launch's own (``endpoint``, its AGS claim), never one remembered
-    from another launch: after a course copy, the copy's launches name the copy's gradebook.
-    Without one, a line item is found or created in the launch's course only when grading is
-    on for the placement (the teacher asked for it in the picker).
-    """
-    row = session.scalars(
-        select(GradeSync)
-        .where(GradeSync.placement_id == placement.id, GradeSync.user_sub == user_sub)
-        # Two scores for one learner at once (a double click) wait for each other here, so
-        # the second one's timestamp comes after the first one's.
-        .with_for_update()
-    ).first()
-    if row is None:
-        row = GradeSync(placement_id=placement.id, user_sub=user_sub, status="pending")
-        session.add(row)
-    row.score_given, row.score_maximum = score_given, score_maximum
-    try:
-        client = AgsClient(ServiceClient(session, platform, timeout=timeout), endpoint)
-        line_item_url = client.lineitem_url
-        if not line_item_url:
-            if not placement.grading:
-                raise PlatformServiceError(
-                    "Grading is off for this activity and the LMS gave its link no line item."
-                )
-            line_item_url = client.find_or_create_line_item(
-                label=placement.title,
-                score_maximum=score_maximum,
-                resource_id=placement.key,
-                resource_link_id=resource_link_id,
-            ).id
-        timestamp = next_timestamp(row.score_timestamp)
-        client.submit_score(
-            line_item_url,
-            user_id=user_sub,
-            score_given=score_given,
-            score_maximum=score_maximum,
-            timestamp=timestamp,
-        )
-    except PlatformServiceError as exc:
-        row.status, row.message = "failed", exc.message
-        log_event(
-            "grade_sync_failed",
-            logging.WARNING,
-            placement=placement.key,
-            platform=platform.issuer,
-            status=exc.status,
-            reason=exc.message,
-        )
-    else:
-        row.status, row.message, row.score_timestamp = "sent", None, timestamp
-        if client.link_refused:
-            # The teacher sees where the grade went: not the link's own column.
-            row.message = _(
-                "The LMS would not tie a gradebook column to this link (it answered "
-                "%(status)s), so Peerloop added the column “%(label)s” to the course "
-                "gradebook instead.",
-                status=client.link_refused,
-                label=placement.title,
-            )
-        log_event("grade_sync_sent", placement=placement.key, platform=platform.issuer)
-    row.updated_at = utcnow()
-    session.flush()
-    return row

@@ -99,4 +99,5 @@ class LaunchContext:
             resource_link_id=self.resource_link_id,
             tool_platform=platform,
             language=self.locale,
+            ags_endpoint=dict(self.ags_endpoint) if self.ags_endpoint else None,
         )

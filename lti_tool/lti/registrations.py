@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from activities.db import utcnow
+from activities.grading import QueuedScore
 from activities.placements import Placement
 from lti_tool.errors import N_, UserFacingError
 from lti_tool.logs import log_event
@@ -391,13 +392,19 @@ def course_data(session: Session, platform: Platform) -> tuple[int, int]:
     placements = session.scalar(
         select(func.count()).select_from(Placement).where(Placement.platform_id == platform.id)
     )
-    grades = session.scalar(
-        select(func.count())
-        .select_from(GradeSync)
-        .join(Placement, Placement.id == GradeSync.placement_id)
-        .where(Placement.platform_id == platform.id)
-    )
-    return int(placements or 0), int(grades or 0)
+    grades = 0
+    # The scores sent before the queue (grade_sync), and the queue's.
+    for table in (GradeSync, QueuedScore):
+        grades += int(
+            session.scalar(
+                select(func.count())
+                .select_from(table)
+                .join(Placement, Placement.id == table.placement_id)
+                .where(Placement.platform_id == platform.id)
+            )
+            or 0
+        )
+    return int(placements or 0), grades
 
 
 def remove_platform(

@@ -16,6 +16,7 @@ import re
 import uuid
 from collections.abc import Iterable
 from datetime import timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import jwt
@@ -46,11 +47,14 @@ class PlatformServiceError(Exception):
         status: int | None = None,
         url: str | None = None,
         explained: bool = True,
+        retry_after: float | None = None,
     ):
         super().__init__(message)
         self.message = message
         self.status = status
         self.url = url
+        #: Seconds the platform asked us to wait (``Retry-After`` of a 429 or 503), if any.
+        self.retry_after = retry_after
         #: False when the platform's answer had no body to explain it (Moodle's 409 is empty):
         #: the caller knows best what the status means for its call.
         self.explained = explained
@@ -114,6 +118,24 @@ def _platform_message(response: requests.Response) -> str | None:
                 return str(value["message"])[:MAX_MESSAGE]
     text = response.text.strip()
     return None if text in _EMPTY_BODIES else text[:MAX_MESSAGE]
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    """``Retry-After`` in seconds (a number of seconds, or an HTTP date)."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, (when - utcnow()).total_seconds())
 
 
 def _reason(response: requests.Response) -> str:
@@ -259,6 +281,7 @@ class ServiceClient:
                 status=response.status_code,
                 url=url,
                 explained=said is not None,
+                retry_after=_retry_after(response),
             )
         return response
 

@@ -40,7 +40,7 @@
   } else {
     document.addEventListener("visibilitychange", shown);
   }
-  // A form of this page posting to the tool (e.g. "Send test score") leads to another page of
+  // A form of this page posting to the tool (e.g. "Re-send all") leads to another page of
   // the same launch, which reports the end itself: only leaving the tool ends the session.
   var staying = false;
   document.addEventListener("submit", function (event) {

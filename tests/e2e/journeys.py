@@ -104,7 +104,7 @@ def place_activity(page: Page, sandbox: Sandbox, tmp_path: Path) -> None:
 
     frame.get_by_label("Title").fill(TITLE)
     frame.get_by_label("Prompt").fill(PROMPT)
-    # Graded, so the staff page offers its test score (off, nothing goes to the gradebook).
+    # Graded, so learners' scores go to the gradebook (off, nothing goes there).
     frame.get_by_label("Grade participation in the LMS gradebook").check()
     frame.get_by_role("button", name="Add to the course").click()
     # The tool posts the deep-linking response back to the LMS, inside the frame; the LMS

@@ -15,7 +15,9 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import pytest
+from flask import Flask
 from playwright.sync_api import BrowserContext, Route, expect
+from sqlalchemy.orm import Session
 
 from tests.e2e import a11y
 from tests.e2e.conftest import PHONE, one_database
@@ -30,6 +32,8 @@ from tests.e2e.journeys import (
     tool_frame,
     watch_tool,
 )
+from tests.functional.sandbox.test_full_flow import reflect, send_scores
+from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -138,30 +142,46 @@ def test_learner_placement_on_a_phone(
     a11y.screenshot(page, tmp_path, "placement-phone")
 
 
-def test_instructor_sends_a_score_without_cookies(
-    blocked_context: BrowserContext, sandbox: Sandbox, tmp_path: Path
+def test_instructor_sees_the_learners_score_sent_without_cookies(
+    blocked_context: BrowserContext, sandbox: Sandbox, live_app: LiveServer, tmp_path: Path
 ) -> None:
-    """The staff placement page inside the iframe: the roster comes from the LMS (NRPS), and a
-    test score posted from the frame (identity in the form's launch token, cookies blocked)
-    lands in the sandbox's gradebook (AGS)."""
+    """The staff placement page inside the iframe: the roster comes from the LMS (NRPS); a
+    learner's reflection (through the operation the reflection page calls, with the learner's
+    own launch) queues a score, the grade worker sends it (AGS), and the instructor sees it
+    sent and can re-send everything from the frame (identity in the form's launch token,
+    cookies blocked)."""
     page = blocked_context.new_page()
     place_activity(page, sandbox, tmp_path)
+    learner = open_as_learner(page, sandbox)
+    token = learner.locator("script[data-launch-token]").get_attribute("data-launch-token")
+    assert token
+    session = _tool_session(live_app)
+    try:
+        reflect(live_app, session, token, "I would ask what they already tried.")
+    finally:
+        session.close()
+    assert send_scores(live_app) == 1
+
     frame = open_placement(page, sandbox, INSTRUCTOR.user_id)
     roster = frame.get_by_role("region", name="Course roster")
-    for learner in LEARNERS:
-        expect(roster.get_by_text(learner.name)).to_be_visible()
+    for person in LEARNERS:
+        expect(roster.get_by_text(person.name)).to_be_visible()
+    row = frame.get_by_role("row", name=LEARNER.name)
+    expect(row).to_contain_text("10 / 10")
+    expect(row).to_contain_text("Sent")
     a11y.assert_accessible(tool_frame(page, sandbox))
     a11y.assert_touch_friendly(tool_frame(page, sandbox))
-
-    frame.get_by_label("Learner").select_option(label=LEARNER.name)
-    frame.get_by_label("Score (0–10)").fill("8")
-    frame.get_by_role("button", name="Send test score").click()
-    expect(frame.get_by_role("status")).to_have_text("Score sent to the LMS.")
-    row = frame.get_by_role("row", name=LEARNER.name)
-    expect(row).to_contain_text("8.0 / 10.0")
-    expect(row).to_contain_text("sent")
     a11y.screenshot(page, tmp_path, "placement-as-instructor")
 
+    frame.get_by_role("button", name="Re-send all").click()
+    expect(frame.get_by_role("status")).to_contain_text("will be sent to the LMS again")
+    assert send_scores(live_app) == 1
     page.goto(f"{sandbox.url}/gradebook")
     cell = page.locator(f'td[data-user="{LEARNER.user_id}"]')
-    expect(cell).to_contain_text("8.0")
+    expect(cell).to_contain_text("10")
+
+
+def _tool_session(live_app: LiveServer) -> Session:
+    app: Flask = live_app.app  # type: ignore[attr-defined]
+    session: Session = app.extensions["peerloop.sessions"]()
+    return session

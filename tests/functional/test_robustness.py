@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from activities.grading import QueuedScore
 from activities.placements import Placement
 from lrs_client.tables import JournalEntry
 from lti_tool.config import Settings
-from lti_tool.models import GradeSync
 from tests.support.robustness import NOWHERE, Seeded, assert_sane, seed
 from tests.support.settings import make_settings
 
@@ -259,7 +259,7 @@ def _counts(session: Session) -> tuple[int, int, int]:
     session.expire_all()
     return (
         session.scalar(select(func.count()).select_from(Placement)) or 0,
-        session.scalar(select(func.count()).select_from(GradeSync)) or 0,
+        session.scalar(select(func.count()).select_from(QueuedScore)) or 0,
         session.scalar(select(func.count()).select_from(JournalEntry)) or 0,
     )
 
@@ -278,10 +278,10 @@ def test_state_changing_posts_without_the_right_token_are_refused(
         ("/deep-linking/placements", seeded.learner, 403, "Only instructors"),
         ("/deep-linking/placements", seeded.staff, 400, "Deep Linking"),
         ("/deep-linking/placements", seeded.expired, 401, "opened too long ago"),
-        (f"/placements/{key}/test-score", None, 401, "must be opened from your LMS"),
-        (f"/placements/{key}/test-score", seeded.learner, 403, "Only instructors"),
-        (f"/placements/{key}/test-score", seeded.other_platform_staff, 403, "another activity"),
-        (f"/placements/{key}/test-score", seeded.forged, 401, "could not confirm who you are"),
+        (f"/placements/{key}/grades/resend", None, 401, "must be opened from your LMS"),
+        (f"/placements/{key}/grades/resend", seeded.learner, 403, "Only instructors"),
+        (f"/placements/{key}/grades/resend", seeded.other_platform_staff, 403, "another activity"),
+        (f"/placements/{key}/grades/resend", seeded.forged, 401, "could not confirm who you are"),
         ("/events", None, 401, "must be opened from your LMS"),
         ("/events", seeded.other_platform_staff, 400, "not the one your LMS opened"),
     ]

@@ -19,6 +19,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "secret_key": "test-secret-key-not-for-production",
         "base_url": "http://127.0.0.1:5000",
         "lrs_worker_thread": False,
+        "grades_worker_thread": False,
         "log_level": "WARNING",
     }
     values.update(overrides)

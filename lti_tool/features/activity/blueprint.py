@@ -10,5 +10,5 @@ bp = Blueprint("activity", __name__, template_folder="templates")
 bp.add_url_rule("/placements/<key>", view_func=controllers.show, methods=["GET"])
 bp.add_url_rule("/activity/setup", view_func=controllers.set_up, methods=["POST"])
 bp.add_url_rule(
-    "/placements/<key>/test-score", view_func=controllers.send_test_score, methods=["POST"]
+    "/placements/<key>/grades/resend", view_func=controllers.resend_grades, methods=["POST"]
 )

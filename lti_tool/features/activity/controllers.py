@@ -1,32 +1,31 @@
-"""The activity page: what a resource-link launch shows, and the staff's test score."""
+"""The activity page: what a resource-link launch shows, and for staff the participation
+scores queued for the LMS gradebook (``_grades.html``) with "re-send all"."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 from werkzeug.wrappers.response import Response as BaseResponse
 
-from activities import placements
-from activities.errors import NotFound
+from activities import grading, placements
+from activities.errors import N_, NotFound
 from activities.placements import Placement
 from lti_tool.auth import launch_required, staff_required
 from lti_tool.db import current_settings, get_session
-from lti_tool.errors import N_, UserFacingError
-from lti_tool.features.activity.forms import TestScoreForm
-from lti_tool.lti.ags import sync_score
+from lti_tool.errors import UserFacingError
 from lti_tool.lti.claims import RESOURCE_LINK_REQUEST
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.launch_state import find_page, make_store, put_page
 from lti_tool.lti.nrps import Member
 from lti_tool.lti.placement_links import launch_key
-from lti_tool.models import GradeSync, Platform
+from lti_tool.models import Platform
 from lti_tool.roster import course_roster
 from lti_tool.views.picker_form import PickerForm
 
 NOTICES = {
-    "sent": N_("Score sent to the LMS."),
-    "failed": N_("The LMS did not take the score: see the grade sync table."),
+    "resent": N_("Every learner's score will be sent to the LMS again in a moment."),
 }
 
 
@@ -74,7 +73,12 @@ def arrive(launch: LaunchContext) -> None:
         if _launch_key(launch) is not None or not launch.resource_link_id:
             raise
         return
-    placements.launched(session, launch.participant, placement, launch.visit(current_settings()))
+    visit = launch.visit(current_settings())
+    placements.launched(session, launch.participant, placement, visit)
+    if launch.participant is not None:
+        # A rule of 0 + 0 gives full marks for opening the activity; otherwise this only
+        # refreshes nothing (the score is unchanged) and costs one read.
+        grading.evaluate(session, launch.participant, placement, visit)
 
 
 def launch_page(launch: LaunchContext, token: str) -> str:
@@ -159,13 +163,13 @@ def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str
 def show(key: str, launch: LaunchContext, launch_token: str) -> str:
     placement = tokens_placement(launch, key)
     roster = course_roster(launch) if launch.is_staff else ([], None)
-    notice = NOTICES.get(request.args.get("sync", ""))
+    notice = NOTICES.get(request.args.get("notice", ""))
     return _page(launch, launch_token, placement, roster, gettext(notice) if notice else None)
 
 
 @staff_required
-def send_test_score(key: str, launch: LaunchContext, launch_token: str) -> BaseResponse:
-    """Send one score for one learner to the LMS gradebook and show how it went."""
+def resend_grades(key: str, launch: LaunchContext, launch_token: str) -> BaseResponse:
+    """Staff send every learner's queued score to the LMS again (the worker does it)."""
     session = get_session()
     placement = tokens_placement(launch, key)
     platform = session.get(Platform, launch.platform_id)
@@ -173,46 +177,37 @@ def send_test_score(key: str, launch: LaunchContext, launch_token: str) -> BaseR
         raise UserFacingError(
             N_("This LMS is no longer registered."), status=403, code="no_platform"
         )
-    if not launch.ags_endpoint:
+    person = launch.participant
+    if person is None:
         raise UserFacingError(
-            N_("This LMS does not accept grades from Peerloop for this link (no AGS)."),
-            code="no_ags",
+            N_("The LMS did not say who you are, so scores cannot be re-sent."),
+            status=403,
+            code="anonymous_staff",
         )
-    if not can_grade(launch, placement):
-        raise UserFacingError(
-            N_(
-                "Grading is off for this activity, so Peerloop sends no scores to the LMS "
-                "gradebook (and creates no gradebook column)."
-            ),
-            code="grading_off",
-        )
-    form = TestScoreForm.parse(request.form, maximum=score_maximum(placement))
-    row = sync_score(
-        session,
-        platform=platform,
-        endpoint=launch.ags_endpoint,
-        placement=placement,
-        resource_link_id=launch.resource_link_id,
-        user_sub=form.user_sub,
-        score_given=form.score,
-        score_maximum=form.maximum,
-        timeout=current_settings().http_timeout_seconds,
-    )
+    grading.resend_all(session, person, placement)
     page_id = _page_id_for(launch_token)
     session.commit()
     # Post/redirect/get; a page id (never the token) rides in the query of this in-frame link.
-    return redirect(url_for(".show", key=placement.key, page=page_id, sync=row.status), 303)
+    return redirect(
+        url_for(".show", key=placement.key, page=page_id, notice="resent", _anchor="grades"), 303
+    )
 
 
-def can_grade(launch: LaunchContext, placement: Placement) -> bool:
-    """Scores can go to the LMS: it offers AGS for this link, and either grading is on for the
-    placement or the LMS gave the link a line item of its own (the teacher set one up)."""
-    endpoint = launch.ags_endpoint or {}
-    return bool(endpoint) and (placement.grading or bool(endpoint.get("lineitem")))
+def grades_context(launch: LaunchContext, placement: Placement) -> dict[str, Any]:
+    """What ``activity/_grades.html`` needs (staff pages include it): the rule, and each
+    learner's queued score with how sending it went."""
+    rows = grading.queued(get_session(), placement) if launch.is_staff else []
+    return {
+        "rule": grading.rule_for(placement),
+        "rows": rows,
+        # Our own messages are translated; the platform's are shown as it wrote them.
+        "messages": {row.id: _message(row.last_message) for row in rows if row.last_message},
+        "offers_ags": bool(launch.ags_endpoint),
+    }
 
 
-def score_maximum(placement: Placement) -> float:
-    return placement.score_maximum or TestScoreForm.default_maximum
+def _message(text: str) -> str:
+    return gettext(text) if text == grading.NO_AGS else text
 
 
 def _page_id_for(token: str) -> str:
@@ -232,15 +227,6 @@ def _page(
     notice: str | None = None,
 ) -> str:
     members, roster_error = roster
-    syncs: list[GradeSync] = []
-    if launch.is_staff:
-        syncs = list(
-            get_session().scalars(
-                select(GradeSync)
-                .where(GradeSync.placement_id == placement.id)
-                .order_by(GradeSync.user_sub)
-            )
-        )
     return render_template(
         "activity/show.html",
         launch=launch,
@@ -248,10 +234,6 @@ def _page(
         placement=placement,
         roster=members,
         roster_error=roster_error,
-        syncs=syncs,
-        names={member.user_id: member.name or member.user_id for member in members},
         notice=notice,
-        can_grade=can_grade(launch, placement),
-        grading_off=bool(launch.ags_endpoint) and not can_grade(launch, placement),
-        score_maximum=score_maximum(placement),
+        grades=grades_context(launch, placement) if launch.is_staff else None,
     )

@@ -96,27 +96,25 @@ def test_the_page_of_another_placement_is_refused(
         assert f"Activity {other}" not in refused.text
 
 
-def test_a_test_score_for_another_placement_is_refused(
+def test_re_sending_another_placements_scores_is_refused(
     app: Flask, client: FlaskClient, platforms: tuple[int, int]
 ) -> None:
     first, _ = platforms
     lt = token(app, first, "a")
     for other in ("c", "b"):
-        refused = client.post(
-            f"/placements/{other}/test-score", data={"lt": lt, "user_id": SUB, "score": "5"}
-        )
+        refused = client.post(f"/placements/{other}/grades/resend", data={"lt": lt})
         assert refused.status_code == 403, other
         assert "belongs to another activity" in refused.text
 
 
-def test_a_token_naming_another_platform_is_refused_for_test_scores(
+def test_a_token_naming_another_platform_is_refused_for_re_sending_scores(
     app: Flask, client: FlaskClient, platforms: tuple[int, int]
 ) -> None:
     """A token whose platform id and issuer disagree (the platform re-registered under the
     same id by another LMS) grades nothing."""
     _, second = platforms
     lt = token(app, second, "b", issuer="https://lms-one.example.edu")
-    refused = client.post("/placements/b/test-score", data={"lt": lt, "user_id": SUB, "score": "5"})
+    refused = client.post("/placements/b/grades/resend", data={"lt": lt})
     assert refused.status_code == 403
     assert "no longer registered" in refused.text
 

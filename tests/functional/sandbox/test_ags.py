@@ -8,7 +8,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from activities.placements import Placement
 from lti_tool.lti import ags, claims
 from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
 from lti_tool.models import ServiceToken
@@ -179,42 +178,3 @@ def test_sub_paths_go_before_the_query_string() -> None:
         "https://lms.example/mod/lti/services.php/2/lineitems/7/lineitem/scores?type_id=1"
     )
     assert ags.with_params(url, {"user_id": "a b"}).endswith("?type_id=1&user_id=a+b")
-
-
-def test_a_refused_score_is_recorded_with_what_the_lms_meant(
-    session: Session, sandbox: Sandbox
-) -> None:
-    """Through the tool's grade sync: the LMS holds a newer score (given in the LMS itself),
-    answers 409 with no body, and the instructor reads what that means."""
-    placement = Placement(
-        key="k-409",
-        platform_id=sandbox.platform_id,
-        deployment_id="d",
-        title="T",
-        prompt="P",
-        grading=True,
-        score_maximum=10,
-    )
-    session.add(placement)
-    session.flush()
-    client = make_client(session, sandbox)
-    item = client.create_line_item(label="T", score_maximum=10, resource_id="k-409")
-    future = datetime.now(UTC) + timedelta(hours=1)
-    client.submit_score(item.id, user_id=LEARNER, score_given=9, score_maximum=10, timestamp=future)
-    row = ags.sync_score(
-        session,
-        platform=platform_row(session, sandbox),
-        endpoint=client.endpoint | {"lineitem": item.id},
-        placement=placement,
-        resource_link_id=None,
-        user_sub=LEARNER,
-        score_given=5,
-        score_maximum=10,
-        timeout=5,
-    )
-    assert row.status == "failed"
-    assert row.message is not None
-    assert row.message.startswith(
-        "The LMS refused this score: an equal or newer score exists for this person"
-    )
-    assert "[]" not in row.message

@@ -9,11 +9,18 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from activities.grading import QueuedScore
 from activities.placements import Placement
-from lti_tool.models import GradeSync
 from sandbox import people
 from tests.functional.sandbox.harness import Forms, Sandbox
-from tests.functional.sandbox.test_full_flow import PROMPT, TITLE, launch, submit
+from tests.functional.sandbox.test_full_flow import (
+    PROMPT,
+    TITLE,
+    launch,
+    reflect,
+    send_scores,
+    submit,
+)
 from tests.support.live import LiveServer
 
 LEARNER = people.LEARNERS[0]
@@ -29,8 +36,10 @@ def test_a_copied_course_grades_into_its_own_gradebook(
     returned = submit(browser, picker, "picker", title=TITLE, prompt=PROMPT, grading="on")
     submit(browser, returned)
     [link] = sandbox.store.links()
-    page = launch(browser, sandbox, f"/launch/{INSTRUCTOR}/link/{link['id']}", tool)
-    submit(browser, page, "test-score", user_id=LEARNER.user_id, score="8")
+    learner = requests.Session()
+    page = launch(learner, sandbox, f"/launch/{LEARNER.user_id}/link/{link['id']}", tool)
+    reflect(live_app, tool_session, page, "In the original course.")
+    send_scores(live_app)
     [original_item] = sandbox.store.lineitems(course_id=people.COURSE_ID)
 
     # The LMS copies the course: same custom key, new context id and resource link id.
@@ -41,13 +50,20 @@ def test_a_copied_course_grades_into_its_own_gradebook(
     assert copy_link["custom"] == link["custom"]
     copy_page = launch(browser, sandbox, f"/launch/{INSTRUCTOR}/link/{copy_link['id']}", tool)
     # The copy starts with no grades of the original's learners.
-    assert "Last score sent per learner" not in Forms(copy_page.text).text
-    scored = submit(browser, copy_page, "test-score", user_id=LEARNER.user_id, score="3")
-    assert "Score sent to the LMS." in Forms(scored.text).text
+    assert "No scores yet" in Forms(copy_page.text).text
+    learner_copy = launch(
+        learner, sandbox, f"/launch/{LEARNER.user_id}/link/{copy_link['id']}", tool
+    )
+    tool_session.expire_all()
+    copy_row = tool_session.scalars(select(Placement).where(Placement.origin_id.is_not(None))).one()
+    copy_row.settings = {**copy_row.settings, "grade_reflections": 2}  # out of 2 there
+    tool_session.commit()
+    reflect(live_app, tool_session, learner_copy, "In the copied course.")
+    send_scores(live_app)
 
     [copy_item] = sandbox.store.lineitems(course_id=course["id"])
-    assert [s["score_given"] for s in sandbox.store.scores(copy_item["id"])] == [3]
-    assert [s["score_given"] for s in sandbox.store.scores(original_item["id"])] == [8]
+    assert [s["score_given"] for s in sandbox.store.scores(copy_item["id"])] == [5]
+    assert [s["score_given"] for s in sandbox.store.scores(original_item["id"])] == [10]
 
     tool_session.expire_all()
     original, copy = tool_session.scalars(select(Placement).order_by(Placement.id)).all()
@@ -56,14 +72,15 @@ def test_a_copied_course_grades_into_its_own_gradebook(
     assert (copy.context_id, copy.resource_link_id) == (course["id"], f"sbx-link-{copy_link['id']}")
     assert (copy.title, copy.prompt, copy.grading) == (TITLE, PROMPT, True)
     assert original.context_id == people.COURSE_ID
-    syncs = tool_session.scalars(select(GradeSync).order_by(GradeSync.id)).all()
-    assert [(s.placement_id, s.score_given) for s in syncs] == [(original.id, 8), (copy.id, 3)]
+    rows = tool_session.scalars(select(QueuedScore).order_by(QueuedScore.id)).all()
+    assert [(r.placement_id, r.score_given) for r in rows] == [(original.id, 10), (copy.id, 5)]
 
-    # The original course's launches still open and grade the original.
+    # The original course's launches still open and grade the original: re-sent from there.
     again = launch(browser, sandbox, f"/launch/{INSTRUCTOR}/link/{link['id']}", tool)
-    submit(browser, again, "test-score", user_id=LEARNER.user_id, score="9")
-    assert [s["score_given"] for s in sandbox.store.scores(original_item["id"])] == [8, 9]
-    assert [s["score_given"] for s in sandbox.store.scores(copy_item["id"])] == [3]
+    submit(browser, again, "resend-grades")
+    send_scores(live_app)
+    assert [s["score_given"] for s in sandbox.store.scores(original_item["id"])] == [10, 10]
+    assert [s["score_given"] for s in sandbox.store.scores(copy_item["id"])] == [5]
     assert len(tool_session.scalars(select(Placement)).all()) == 2
 
 

@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from activities.grading import QueuedScore
 from activities.placements import Placement
 from lti_tool.auth import issue_token
 from lti_tool.lti.context import LaunchContext
@@ -121,7 +122,7 @@ def test_only_a_staff_deep_linking_launch_may_place(
     assert message in Forms(response.text).text
 
 
-def test_placement_pages_refuse_unknown_links_and_bad_scores(
+def test_placement_pages_refuse_unknown_links_and_learners_re_sending_scores(
     app: Flask, client: FlaskClient, platform_id: int, db_session: Session
 ) -> None:
     placement(db_session, platform_id)
@@ -138,27 +139,8 @@ def test_placement_pages_refuse_unknown_links_and_bad_scores(
     missing = client.get("/placements/k-1", query_string={"lt": unplaced})
     assert missing.status_code == 404
     assert "does not lead to a Peerloop activity" in missing.text
-    for score in ("ten", "11", "-1"):
-        bad = client.post(
-            "/placements/k-1/test-score", data={"lt": lt, "user_id": "u-1", "score": score}
-        )
-        assert bad.status_code == 400
-        assert "from 0 to 10" in bad.text
-    no_user = client.post("/placements/k-1/test-score", data={"lt": lt, "score": "5"})
-    assert no_user.status_code == 400
-    no_ags = token(app, platform_id, message_type="LtiResourceLinkRequest")
-    refused = client.post(
-        "/placements/k-1/test-score", data={"lt": no_ags, "user_id": "u-1", "score": "5"}
-    )
-    assert refused.status_code == 400
-    assert "no AGS" in refused.text
     learner = token(app, platform_id, message_type="LtiResourceLinkRequest", roles=("Learner",))
-    assert (
-        client.post(
-            "/placements/k-1/test-score", data={"lt": learner, "user_id": "u-1", "score": "5"}
-        ).status_code
-        == 403
-    )
+    assert client.post("/placements/k-1/grades/resend", data={"lt": learner}).status_code == 403
 
 
 def test_an_unreachable_roster_is_shown_not_hidden(
@@ -258,9 +240,6 @@ def test_grading_off_never_creates_a_line_item(
     )
     page = client.get("/placements/k-1", query_string={"lt": lt})
     assert "Grading is off for this activity" in Forms(page.text).text
-    assert 'id="test-score"' not in page.text
-    refused = client.post(
-        "/placements/k-1/test-score", data={"lt": lt, "user_id": "u", "score": "5"}
-    )
-    assert refused.status_code == 400
-    assert "Grading is off" in refused.text
+    assert 'id="resend-grades"' not in page.text
+    assert client.post("/placements/k-1/grades/resend", data={"lt": lt}).status_code == 303
+    assert db_session.scalars(select(QueuedScore)).all() == []

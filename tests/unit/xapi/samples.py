@@ -131,6 +131,14 @@ SAMPLES: dict[str, Builder] = {
     "rated_content": lambda o: b.rated_content(
         LEARNER, REFLECTION_WHERE, row("content-rating", 20), rating=4, options=o
     ),
+    "score_sent": lambda o: b.score_sent(
+        LEARNER,
+        REFLECTION_WHERE,
+        row("grade-score", 21),
+        score_given=7.5,
+        score_maximum=10,
+        options=o,
+    ),
     "mentioned": lambda o: b.mentioned(
         LEARNER, WHERE, row("mention", 17), post=MY_REPLY, person=PEER, options=o
     ),
