@@ -21,7 +21,7 @@ from sqlalchemy import JSON, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from activities.db import Base, UtcDateTime, utcnow
-from activities.errors import Invalid, NotAllowed
+from activities.errors import N_, Invalid, NotAllowed
 from activities.people import Participant
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ MAX_PURPOSE_CHARS = 2_000
 
 def _bool(value: object) -> bool:
     if not isinstance(value, bool):
-        raise Invalid("Choose on or off.", code="not_a_choice")
+        raise Invalid(N_("Choose on or off."), code="not_a_choice")
     return value
 
 
@@ -43,7 +43,11 @@ def _count(low: int, high: int, *, optional: bool = False) -> Callable[[object],
         if value is None and optional:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-            raise Invalid(f"Enter a whole number from {low} to {high}.", code="out_of_range")
+            raise Invalid(
+                N_("Enter a whole number from %(low)s to %(high)s."),
+                code="out_of_range",
+                params={"low": low, "high": high},
+            )
         return value
 
     return check
@@ -53,19 +57,23 @@ def _moment(value: object) -> str | None:
     if value is None:
         return None
     if not isinstance(value, datetime) or value.tzinfo is None:
-        raise Invalid("Enter a date and time with its time zone.", code="not_a_date")
+        raise Invalid(N_("Enter a date and time with its time zone."), code="not_a_date")
     return value.astimezone(UTC).isoformat()
 
 
 def _reveal(value: object) -> str:
     if value not in REVEAL_RULES:
-        raise Invalid("Choose when learners see their peers' reflections.", code="no_such_rule")
+        raise Invalid(N_("Choose when learners see their peers' reflections."), code="no_such_rule")
     return str(value)
 
 
 def _text(value: object) -> str:
     if not isinstance(value, str) or len(value.strip()) > MAX_PURPOSE_CHARS:
-        raise Invalid(f"Write at most {MAX_PURPOSE_CHARS:,} characters.", code="too_long")
+        raise Invalid(
+            N_("Write at most %(limit)s characters."),
+            code="too_long",
+            params={"limit": MAX_PURPOSE_CHARS},
+        )
     return value.strip()
 
 
@@ -140,7 +148,49 @@ class SettingChange(Base):
 
 def _rule_complete(values: Mapping[str, Any]) -> None:
     if values["reveal_rule"] == "after_date" and not values.get("reveal_at"):
-        raise Invalid("Choose the date when peers' reflections appear.", code="date_missing")
+        raise Invalid(N_("Choose the date when peers' reflections appear."), code="date_missing")
+
+
+class InvalidSettings(Invalid):
+    """Several settings of a new placement are wrong: each one's refusal, by setting name."""
+
+    def __init__(self, by_name: Mapping[str, Invalid]) -> None:
+        super().__init__(N_("Some settings need correcting."), code="invalid_settings")
+        self.by_name = dict(by_name)
+
+
+def validate_new(kind: str, values: Mapping[str, object]) -> dict[str, Any]:
+    """The settings of a new placement of ``kind`` as they will be stored (JSON, dates as
+    ISO text): every value checked as ``change_settings`` checks it, every mistake reported
+    at once (InvalidSettings, by name) so a form can show each beside its field."""
+    known = fields(kind)
+    refused: dict[str, Invalid] = {}
+    for name in sorted(set(values) - set(known)):
+        refused[name] = Invalid(
+            N_("No such setting: %(names)s."), code="no_such_setting", params={"names": name}
+        )
+    stored: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in known:
+            continue
+        try:
+            stored[name] = known[name].validate(value)
+        except Invalid as error:
+            refused[name] = error
+    if kind == "reflection" and "reveal_at" not in refused:
+        try:
+            _rule_complete({name: stored.get(name, s.default) for name, s in known.items()})
+        except Invalid as error:
+            refused["reveal_at"] = error
+    grades = (stored.get("grade_reflections"), stored.get("grade_replies"))
+    if grades == (0, 0):  # full marks for nothing: a grading rule that grades nobody
+        refused["grade_reflections"] = Invalid(
+            N_("Ask for at least one reflection or one reply, or turn grading off."),
+            code="grades_nothing",
+        )
+    if refused:
+        raise InvalidSettings(refused)
+    return stored
 
 
 def change_settings(
@@ -154,7 +204,11 @@ def change_settings(
     known = fields(placement.kind)
     unknown = sorted(set(changes) - set(known))
     if unknown:
-        raise Invalid(f"No such setting: {', '.join(unknown)}.", code="no_such_setting")
+        raise Invalid(
+            N_("No such setting: %(names)s."),
+            code="no_such_setting",
+            params={"names": ", ".join(unknown)},
+        )
     stored = dict(placement.settings or {})
     after = dict(stored)
     for name, value in changes.items():
