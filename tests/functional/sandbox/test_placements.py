@@ -17,6 +17,9 @@ from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.registrations import add_platform
 from tests.functional.sandbox.harness import Forms
 
+#: An open question the prompt coach has nothing to say about: saved at the first submit.
+OPEN = "What surprised you most in this week's reading, and why?"
+
 
 @pytest.fixture
 def platform_id(db_session: Session) -> int:
@@ -87,7 +90,7 @@ def test_a_placement_answers_with_an_auto_submitting_signed_response(
 ) -> None:
     response = client.post(
         "/deep-linking/placements",
-        data={"lt": token(app, platform_id), "title": "Week 1", "prompt": "What surprised you?"},
+        data={"lt": token(app, platform_id), "title": "Week 1", "prompt": OPEN},
     )
     assert response.status_code == 200
     [form] = Forms(response.text).forms
@@ -193,7 +196,7 @@ def test_grading_on_sends_a_line_item_in_the_deep_link_item(
         data={
             "lt": token(app, platform_id),
             "title": "Week 1",
-            "prompt": "Why?",
+            "prompt": OPEN,
             "grading": "on",
             "score_maximum": "20",
         },
@@ -212,10 +215,10 @@ def test_grading_off_by_default_sends_no_line_item(
         "/deep-linking/placements", data={"lt": token(app, platform_id), "title": " "}
     )
     assert 'name="grading"' in picker.text
-    assert "checked" not in picker.text
+    assert "grading" not in Forms(picker.text).forms[0]["fields"]  # not ticked
     response = client.post(
         "/deep-linking/placements",
-        data={"lt": token(app, platform_id), "title": "Week 1", "prompt": "Why?"},
+        data={"lt": token(app, platform_id), "title": "Week 1", "prompt": OPEN},
     )
     [form] = Forms(response.text).forms
     [item] = _items(form["fields"]["JWT"])
@@ -232,7 +235,7 @@ def test_a_bad_score_maximum_is_explained(
         data={
             "lt": token(app, platform_id),
             "title": "Week 1",
-            "prompt": "Why?",
+            "prompt": OPEN,
             "grading": "on",
             "score_maximum": "0",
         },
