@@ -65,7 +65,7 @@ class ItemForm:
     grade_reflections_text: str = "1"
     grade_replies_text: str = "0"
     score_maximum_text: str = "10"
-    #: Parsed values (set by ``validate``).
+    #: Parsed values (set by ``validate``): the settings as ``placements.create`` takes them.
     score_maximum: float = DEFAULT_SCORE_MAXIMUM
     settings: dict[str, Any] = field(default_factory=dict)
     #: Field name → what to correct, in the order the fields appear.
@@ -143,7 +143,8 @@ class ItemForm:
             self._score_maximum()
         if self.kind in KINDS:
             try:
-                self.settings = validate_new(self.kind, values)
+                validate_new(self.kind, values)
+                self.settings = values  # what placements.create takes (and checks again)
             except InvalidSettings as refused:
                 for name, error in refused.by_name.items():
                     self.errors.setdefault(self.name(name), _(error.message, **error.params))

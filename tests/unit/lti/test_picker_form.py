@@ -26,8 +26,14 @@ def request_context() -> Iterator[None]:
         yield
 
 
-def parse(multiple: bool = False, language: str = "en", **fields: str) -> PickerForm:
-    values = {"title": "Week 1", "prompt": OPEN} | fields
+def parse(
+    typed: dict[str, str] | None = None,
+    *,
+    multiple: bool = False,
+    language: str = "en",
+    **fields: str,
+) -> PickerForm:
+    values = {"title": "Week 1", "prompt": OPEN} | (typed or {}) | fields
     return PickerForm.parse(MultiDict(values), multiple=multiple, language=language)
 
 
@@ -94,7 +100,7 @@ def test_blank_title_and_prompt_are_reported_in_the_form_order() -> None:
 def test_each_bad_field_gets_its_own_message(
     fields: dict[str, str], name: str, message: str
 ) -> None:
-    form = parse(**fields)
+    form = parse(fields)
     assert list(form.errors) == [name]
     assert message in form.errors[name]
 
@@ -115,15 +121,15 @@ def test_dates_are_read_in_the_browser_s_time_zone() -> None:
     )
     item = form.items[0]
     assert form.errors == {}
-    assert item.settings["due_at"] == datetime(2026, 4, 1, 15, 0, tzinfo=UTC).isoformat()
-    assert item.settings["reveal_at"] == datetime(2026, 3, 25, 14, 30, tzinfo=UTC).isoformat()
+    assert item.settings["due_at"] == datetime(2026, 4, 1, 15, 0, tzinfo=UTC)
+    assert item.settings["reveal_at"] == datetime(2026, 3, 25, 14, 30, tzinfo=UTC)
     assert item.assumed_utc is False
 
 
 @pytest.mark.parametrize("offset", ["", "abc", "9999"])
 def test_without_a_usable_offset_dates_are_utc_and_the_form_says_so(offset: str) -> None:
     item = parse(due_at="2026-04-01T17:00", due_at_offset=offset).items[0]
-    assert item.settings["due_at"] == datetime(2026, 4, 1, 17, 0, tzinfo=UTC).isoformat()
+    assert item.settings["due_at"] == datetime(2026, 4, 1, 17, 0, tzinfo=UTC)
     assert item.assumed_utc is True
 
 
@@ -157,12 +163,12 @@ def test_what_was_typed_is_kept_as_typed() -> None:
 
 def test_several_blocks_have_numbered_fields_when_the_platform_takes_several() -> None:
     fields = {"items": "2", "title-2": "Week 2", "prompt-2": "", "grading-2": "on"}
-    form = parse(multiple=True, **fields)
+    form = parse(fields, multiple=True)
     assert [item.title for item in form.items] == ["Week 1", "Week 2"]
     assert form.items[1].grading is True
     assert form.errors == {"prompt-2": "Write the question learners will answer."}
     # One only when the platform does not take several.
-    assert len(parse(multiple=False, **fields).items) == 1
+    assert len(parse(fields, multiple=False).items) == 1
 
 
 def test_the_number_of_blocks_is_bounded() -> None:
@@ -176,7 +182,7 @@ def test_add_and_remove_a_block_only_show_the_form_again() -> None:
     assert added.action == "add_item"
     assert [item.number for item in added.items] == [1, 2]
     assert added.errors == {}  # not a save: nothing is reported yet
-    removed = parse(multiple=True, items="3", remove_item="2", **{"title-3": "Third"})
+    removed = parse({"title-3": "Third"}, multiple=True, items="3", remove_item="2")
     assert [(item.number, item.title) for item in removed.items] == [(1, "Week 1"), (2, "Third")]
     assert removed.items[1].name("title") == "title-2"
 
