@@ -138,7 +138,7 @@ def test_the_coach_warns_on_save_and_save_anyway_places_it(
 def test_the_coach_endpoint_answers_a_launch_token_only(
     live_app: LiveServer, sandbox: Sandbox
 ) -> None:
-    browser, picker = open_picker(sandbox, live_app.url)
+    _browser, picker = open_picker(sandbox, live_app.url)
     token = picker_fields(picker)["lt"]
     url = f"{live_app.url}/deep-linking/coach"
     closed = "¿Es útil este enfoque para tu trabajo diario en el equipo?"

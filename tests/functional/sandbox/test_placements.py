@@ -267,3 +267,20 @@ def test_grading_off_never_creates_a_line_item(
     )
     assert refused.status_code == 400
     assert "Grading is off" in refused.text
+
+
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [({"roles": ("Learner",)}, 403), ({"message_type": "LtiResourceLinkRequest"}, 200)],
+)
+def test_the_coach_endpoint_is_for_staff_of_any_launch(
+    app: Flask, client: FlaskClient, platform_id: int, fields: dict[str, Any], status: int
+) -> None:
+    """Staff who set up a link in place use it too; a learner's token does not open it."""
+    response = client.post(
+        "/deep-linking/coach",
+        data={"lt": token(app, platform_id, **fields), "prompt": "Is it useful?"},
+    )
+    assert response.status_code == status
+    if status == 200:
+        assert {f["code"] for f in response.json["findings"]} == {"closed_question", "too_short"}
