@@ -43,6 +43,16 @@ def suffix(number: int | str) -> str:
     return "" if number == 1 else f"-{number}"
 
 
+_OPTIONS = (
+    "purpose", "due_at", "anonymity_allowed", "reveal_rule", "reveal_after_peers", "reveal_at",
+    "min_words",
+)  # fmt: skip
+_OPTION_ATTRIBUTES = (
+    "purpose", "due_at_text", "anonymity_allowed", "reveal_rule", "reveal_after_peers_text",
+    "reveal_at_text", "min_words_text",
+)  # fmt: skip
+
+
 @dataclass
 class ItemForm:
     """One activity block as typed, and what is wrong with it."""
@@ -77,6 +87,15 @@ class ItemForm:
 
     def name(self, base: str) -> str:
         return base + suffix(self.number)
+
+    def option_names(self) -> list[str]:
+        """The fields under "More options" (shown open when one is wrong or changed)."""
+        return [self.name(base) for base in _OPTIONS]
+
+    @property
+    def options_changed(self) -> bool:
+        blank = ItemForm()
+        return any(getattr(self, f) != getattr(blank, f) for f in _OPTION_ATTRIBUTES)
 
     @property
     def coach(self) -> prompt_coach.Review | None:

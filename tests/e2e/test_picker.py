@@ -39,6 +39,8 @@ def test_the_picker_is_accessible_and_fits(
     expect(frame.locator("#due_at-zone")).to_contain_text("Times are in your time zone")
     frame.get_by_text("Start from a template").click()
     expect(frame.get_by_role("button", name="Use this question").first).to_be_visible()
+    frame.get_by_text("More options").click()
+    expect(frame.get_by_label("Why this matters")).to_be_visible()
     a11y.assert_accessible(tool)
     a11y.assert_fits_width(tool)
     a11y.assert_fits_width(page)
