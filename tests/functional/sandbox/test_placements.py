@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jwt
@@ -284,3 +285,15 @@ def test_the_coach_endpoint_is_for_staff_of_any_launch(
     assert response.status_code == status
     if status == 200:
         assert {f["code"] for f in response.json["findings"]} == {"closed_question", "too_short"}
+
+
+def test_a_spanish_launch_gets_the_templates_in_spanish(
+    app: Flask, client: FlaskClient, platform_id: int
+) -> None:
+    lt = token(app, platform_id, locale="es-ES")
+    page = client.post("/deep-linking/placements", data={"lt": lt, "use_template": "1:mentoring:0"})
+    assert page.status_code == 200
+    text = Forms(page.text).text
+    assert "Presentaciones" in text
+    # The template filled the prompt (no script: the page came back with it).
+    assert re.search(r'<textarea id="prompt"[^>]*>¿Qué consejo le darías', page.text)
