@@ -137,7 +137,7 @@ def create_placement(launch: LaunchContext, launch_token: str) -> tuple[str, int
             deployment_id=launch.deployment_id,
             title=item.title,
             prompt=item.prompt,
-            kind="reflection",
+            kind=item.activity_kind,
             settings=item.settings,
             score_maximum=item.score_maximum if item.grading else None,
         )

@@ -21,6 +21,7 @@ from werkzeug.datastructures import MultiDict
 from activities import prompt_coach, prompt_templates
 from activities.placements import KINDS
 from activities.settings import InvalidSettings, validate_new
+from xapi.inputs import ActivityKind
 
 MAX_TITLE = 200
 MAX_PROMPT = 4000
@@ -87,6 +88,11 @@ class ItemForm:
 
     def name(self, base: str) -> str:
         return base + suffix(self.number)
+
+    @property
+    def activity_kind(self) -> ActivityKind:
+        """The kind, once validated (one of ``KINDS``)."""
+        return next(kind for kind in KINDS if kind == self.kind)
 
     def option_names(self) -> list[str]:
         """The fields under "More options" (shown open when one is wrong or changed)."""

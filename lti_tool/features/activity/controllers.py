@@ -139,6 +139,7 @@ def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str
             deployment_id=launch.deployment_id,
             title=item.title,
             prompt=item.prompt,
+            kind=item.activity_kind,
             settings=item.settings,
             score_maximum=item.score_maximum if item.grading else None,
             resource_link_id=launch.resource_link_id,
