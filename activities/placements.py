@@ -4,6 +4,7 @@ launch finds it, and the operations every kind of activity shares (placing, laun
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,8 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from activities import settings as placement_settings
 from activities.db import Base, UtcDateTime, utcnow
-from activities.errors import N_, NotAllowed, NotFound
+from activities.errors import N_, Invalid, NotAllowed, NotFound
 from activities.people import Participant
 from activities.recording import Visit, record_launch, record_placement_created
 from xapi.inputs import ActivityKind
@@ -236,15 +238,20 @@ def create(
     kind: ActivityKind = "reflection",
     score_maximum: float | None = None,
     resource_link_id: str | None = None,
+    settings: Mapping[str, object] | None = None,
 ) -> Placement:
     """An instructor placed an activity in the visit's course (flushed, ``shared`` recorded);
     graded out of ``score_maximum`` when one is given. Pending until its first launch.
     ``resource_link_id`` ties it to an existing link of the course set up in place (a link
-    added without Deep Linking), which launches find it by."""
+    added without Deep Linking), which launches find it by. ``settings`` are the instructor's
+    choices (``activities.settings``), validated there: InvalidSettings names each bad one."""
     if not person.is_staff:
         raise NotAllowed(
             N_("Only instructors of this course can add activities."), code="not_staff"
         )
+    if kind not in KINDS:
+        raise Invalid(N_("Choose a kind of activity."), code="no_such_kind")
+    stored = placement_settings.validate_new(kind, settings or {})
     placement = Placement(
         key=uuid.uuid4().hex,
         kind=kind,
@@ -254,6 +261,7 @@ def create(
         resource_link_id=resource_link_id,
         title=title,
         prompt=prompt,
+        settings=stored,
         grading=score_maximum is not None,
         score_maximum=score_maximum,
         created_by_sub=person.sub,

@@ -13,6 +13,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
+from activities.errors import N_
+
 Language = Literal["en", "es"]
 Code = Literal["closed_question", "single_fact", "double_question", "too_short"]
 
@@ -200,13 +202,19 @@ GENERIC_REWRITES: dict[Language, tuple[str, ...]] = {
 }
 #: English sentences for each code; the key is what a translation catalogue will look up.
 MESSAGES: dict[Code, str] = {
-    "closed_question": "This can be answered with a yes or a no, which tends to end the "
-    "conversation. Ask how, why or what the learner would do.",
-    "single_fact": "This asks for a single fact (a name, a date, a number): learners answer in "
-    "one word and have nothing to discuss. Ask what they make of it.",
-    "double_question": "This asks two questions at once: learners answer one of them, or "
-    "neither well. Keep the one that matters most.",
-    "too_short": "This prompt is very short: say what you want learners to think about.",
+    "closed_question": N_(
+        "This can be answered with a yes or a no, which tends to end the conversation. Ask "
+        "how, why or what the learner would do."
+    ),
+    "single_fact": N_(
+        "This asks for a single fact (a name, a date, a number): learners answer in one word "
+        "and have nothing to discuss. Ask what they make of it."
+    ),
+    "double_question": N_(
+        "This asks two questions at once: learners answer one of them, or neither well. Keep "
+        "the one that matters most."
+    ),
+    "too_short": N_("This prompt is very short: say what you want learners to think about."),
 }
 
 

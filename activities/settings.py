@@ -151,6 +151,48 @@ def _rule_complete(values: Mapping[str, Any]) -> None:
         raise Invalid(N_("Choose the date when peers' reflections appear."), code="date_missing")
 
 
+class InvalidSettings(Invalid):
+    """Several settings of a new placement are wrong: each one's refusal, by setting name."""
+
+    def __init__(self, by_name: Mapping[str, Invalid]) -> None:
+        super().__init__(N_("Some settings need correcting."), code="invalid_settings")
+        self.by_name = dict(by_name)
+
+
+def validate_new(kind: str, values: Mapping[str, object]) -> dict[str, Any]:
+    """The settings of a new placement of ``kind`` as they will be stored (JSON, dates as
+    ISO text): every value checked as ``change_settings`` checks it, every mistake reported
+    at once (InvalidSettings, by name) so a form can show each beside its field."""
+    known = fields(kind)
+    refused: dict[str, Invalid] = {}
+    for name in sorted(set(values) - set(known)):
+        refused[name] = Invalid(
+            N_("No such setting: %(names)s."), code="no_such_setting", params={"names": name}
+        )
+    stored: dict[str, Any] = {}
+    for name, value in values.items():
+        if name not in known:
+            continue
+        try:
+            stored[name] = known[name].validate(value)
+        except Invalid as error:
+            refused[name] = error
+    if kind == "reflection" and "reveal_at" not in refused:
+        try:
+            _rule_complete({name: stored.get(name, s.default) for name, s in known.items()})
+        except Invalid as error:
+            refused["reveal_at"] = error
+    grades = (stored.get("grade_reflections"), stored.get("grade_replies"))
+    if grades == (0, 0):  # full marks for nothing: a grading rule that grades nobody
+        refused["grade_reflections"] = Invalid(
+            N_("Ask for at least one reflection or one reply, or turn grading off."),
+            code="grades_nothing",
+        )
+    if refused:
+        raise InvalidSettings(refused)
+    return stored
+
+
 def change_settings(
     session: Session, person: Participant, placement: Placement, **changes: object
 ) -> list[SettingChange]:

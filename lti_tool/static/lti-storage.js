@@ -5,13 +5,9 @@
  *   data-action  "put" (login: store state and nonce, then go to the LMS's auth URL)
  *                "get" (launch: read them back and post them to /lti/launch/verify)
  *   data-target  the lti_storage_target frame name the LMS gave ("_parent" = the parent)
-<<<<<<< HEAD
- *   data-origin  the LMS's origin: messages go only there and are accepted only from there
- *   data-no-answer  the "storage did not answer ({reason})" sentence in the reader's language
-=======
  *   data-origin  the origin of the LMS's storage frame: messages go there and answers are
  *                accepted from there (Canvas without its forwarding frame: see defaultTarget)
->>>>>>> canvas
+ *   data-no-answer  the "storage did not answer ({reason})" sentence in the reader's language
  */
 (function () {
   "use strict";

@@ -22,6 +22,7 @@ from lti_tool.lti.nrps import Member
 from lti_tool.lti.placement_links import launch_key
 from lti_tool.models import Platform
 from lti_tool.roster import course_roster
+from lti_tool.views import picker_page
 from lti_tool.views.picker_form import PickerForm
 
 NOTICES = {
@@ -87,9 +88,7 @@ def launch_page(launch: LaunchContext, token: str) -> str:
     placement = launch_placement(launch)
     if placement is None:
         if launch.is_staff:
-            return render_template(
-                "deep_linking/picker.html", launch=launch, launch_token=token, setup=True
-            )
+            return picker_page.render(launch, token, setup=True)
         return render_template("activity/not_set_up.html", launch=launch)
     roster = course_roster(launch) if launch.is_staff else ([], None)
     return _page(launch, token, placement, roster)
@@ -114,9 +113,10 @@ def tokens_placement(launch: LaunchContext, key: str) -> Placement:
 
 
 @staff_required
-def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str, int]:
-    """Set up, in place, a link of the course that leads to no activity yet: the placement is
-    tied to its resource link id (no Deep Linking response: the link exists already)."""
+def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str, int] | str:
+    """Set up, in place, a link of the course that leads to no activity yet: the picker's
+    form, its validation and its coach (one activity: no Deep Linking response, the link
+    exists already); the placement is tied to the link's resource link id."""
     if launch.message_type != RESOURCE_LINK_REQUEST or not launch.resource_link_id:
         raise UserFacingError(
             N_("Only a link of the course can be set up here; open it from the course."),
@@ -125,18 +125,13 @@ def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str
     session = get_session()
     existing = launch_placement(launch)
     if existing is None:
-        form = PickerForm.parse(request.form)
+        form = PickerForm.parse(request.form, language=picker_page.language())
+        if form.action != "save":
+            return picker_page.render(launch, launch_token, form, setup=True)
         if form.errors:
-            html = render_template(
-                "deep_linking/picker.html",
-                launch=launch,
-                launch_token=launch_token,
-                setup=True,
-                errors=form.errors,
-                title=form.title,
-                prompt=form.prompt,
-            )
-            return html, 400
+            return picker_page.render(launch, launch_token, form, setup=True), 400
+        if form.warned and not form.save_anyway:
+            return picker_page.render(launch, launch_token, form, setup=True, confirm=True)
         person = launch.participant
         if person is None:
             raise UserFacingError(
@@ -144,13 +139,17 @@ def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str
                 status=403,
                 code="anonymous_staff",
             )
+        item = form.items[0]
         existing = placements.create(
             session,
             person,
             launch.visit(current_settings()),
             deployment_id=launch.deployment_id,
-            title=form.title,
-            prompt=form.prompt,
+            title=item.title,
+            prompt=item.prompt,
+            kind=item.activity_kind,
+            settings=item.settings,
+            score_maximum=item.score_maximum if item.grading else None,
             resource_link_id=launch.resource_link_id,
         )
     # A second submit (Back, or two tabs) finds the placement the first one made.

@@ -51,7 +51,11 @@ def test_placing_an_activity_records_shared_by_the_instructor(
     token = picker_token(client, lms)
     response = client.post(
         "/deep-linking/placements",
-        data={"lt": token, "title": "After the case study", "prompt": "What would you change?"},
+        data={
+            "lt": token,
+            "title": "After the case study",
+            "prompt": "What would you change in your next project, and why?",
+        },
     )
     assert response.status_code == 200, response.get_data(as_text=True)
     placement = db_session.scalars(select(Placement)).one()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import jwt
@@ -17,6 +18,9 @@ from lti_tool.auth import issue_token
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.registrations import add_platform
 from tests.functional.sandbox.harness import Forms
+
+#: An open question the prompt coach has nothing to say about: saved at the first submit.
+OPEN = "What surprised you most in this week's reading, and why?"
 
 
 @pytest.fixture
@@ -88,7 +92,7 @@ def test_a_placement_answers_with_an_auto_submitting_signed_response(
 ) -> None:
     response = client.post(
         "/deep-linking/placements",
-        data={"lt": token(app, platform_id), "title": "Week 1", "prompt": "What surprised you?"},
+        data={"lt": token(app, platform_id), "title": "Week 1", "prompt": OPEN},
     )
     assert response.status_code == 200
     [form] = Forms(response.text).forms
@@ -175,7 +179,7 @@ def test_grading_on_sends_a_line_item_in_the_deep_link_item(
         data={
             "lt": token(app, platform_id),
             "title": "Week 1",
-            "prompt": "Why?",
+            "prompt": OPEN,
             "grading": "on",
             "score_maximum": "20",
         },
@@ -194,10 +198,10 @@ def test_grading_off_by_default_sends_no_line_item(
         "/deep-linking/placements", data={"lt": token(app, platform_id), "title": " "}
     )
     assert 'name="grading"' in picker.text
-    assert "checked" not in picker.text
+    assert "grading" not in Forms(picker.text).forms[0]["fields"]  # not ticked
     response = client.post(
         "/deep-linking/placements",
-        data={"lt": token(app, platform_id), "title": "Week 1", "prompt": "Why?"},
+        data={"lt": token(app, platform_id), "title": "Week 1", "prompt": OPEN},
     )
     [form] = Forms(response.text).forms
     [item] = _items(form["fields"]["JWT"])
@@ -214,7 +218,7 @@ def test_a_bad_score_maximum_is_explained(
         data={
             "lt": token(app, platform_id),
             "title": "Week 1",
-            "prompt": "Why?",
+            "prompt": OPEN,
             "grading": "on",
             "score_maximum": "0",
         },
@@ -243,3 +247,32 @@ def test_grading_off_never_creates_a_line_item(
     assert 'id="resend-grades"' not in page.text
     assert client.post("/placements/k-1/grades/resend", data={"lt": lt}).status_code == 303
     assert db_session.scalars(select(QueuedScore)).all() == []
+
+
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [({"roles": ("Learner",)}, 403), ({"message_type": "LtiResourceLinkRequest"}, 200)],
+)
+def test_the_coach_endpoint_is_for_staff_of_any_launch(
+    app: Flask, client: FlaskClient, platform_id: int, fields: dict[str, Any], status: int
+) -> None:
+    """Staff who set up a link in place use it too; a learner's token does not open it."""
+    response = client.post(
+        "/deep-linking/coach",
+        data={"lt": token(app, platform_id, **fields), "prompt": "Is it useful?"},
+    )
+    assert response.status_code == status
+    if status == 200:
+        assert {f["code"] for f in response.json["findings"]} == {"closed_question", "too_short"}
+
+
+def test_a_spanish_launch_gets_the_templates_in_spanish(
+    app: Flask, client: FlaskClient, platform_id: int
+) -> None:
+    lt = token(app, platform_id, locale="es-ES")
+    page = client.post("/deep-linking/placements", data={"lt": lt, "use_template": "1:mentoring:0"})
+    assert page.status_code == 200
+    text = Forms(page.text).text
+    assert "Presentaciones" in text
+    # The template filled the prompt (no script: the page came back with it).
+    assert re.search(r'<textarea id="prompt"[^>]*>¿Qué consejo le darías', page.text)

@@ -8,7 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from activities.errors import Invalid, NotAllowed
-from activities.settings import SettingChange, change_settings, read
+from activities.placements import create
+from activities.settings import (
+    InvalidSettings,
+    SettingChange,
+    change_settings,
+    read,
+    validate_new,
+)
 from tests import factories
 from tests.factories import PlatformFactory
 from tests.unit.activities.conftest import World
@@ -84,4 +91,61 @@ def test_learners_and_other_platforms_cannot_change_settings(world: World) -> No
     with pytest.raises(NotAllowed):
         change_settings(
             world.session, world.staff(platform=elsewhere), world.placement, min_words=1
+        )
+
+
+def test_a_new_placement_s_settings_are_validated_all_at_once() -> None:
+    with pytest.raises(InvalidSettings) as refused:
+        validate_new(
+            "reflection",
+            {"min_words": -1, "reveal_rule": "after_date", "anonymity_allowed": "yes", "x": 1},
+        )
+    assert set(refused.value.by_name) == {"min_words", "reveal_at", "anonymity_allowed", "x"}
+    assert refused.value.by_name["min_words"].text == "Enter a whole number from 0 to 1000."
+
+
+def test_a_grading_rule_that_asks_for_nothing_is_refused() -> None:
+    with pytest.raises(InvalidSettings) as refused:
+        validate_new("reflection", {"grade_reflections": 0, "grade_replies": 0})
+    assert set(refused.value.by_name) == {"grade_reflections"}
+
+
+def test_new_settings_are_stored_as_json() -> None:
+    due = datetime(2026, 4, 1, 17, 0, tzinfo=UTC)
+    assert validate_new("reflection", {"due_at": due, "grade_replies": 2}) == {
+        "due_at": due.isoformat(),
+        "grade_replies": 2,
+    }
+
+
+def test_a_placement_is_created_with_its_settings(world: World) -> None:
+    due = datetime(2026, 4, 1, 17, 0, tzinfo=UTC)
+    placement = create(
+        world.session,
+        world.staff(),
+        world.visit,
+        deployment_id="d-1",
+        title="Week 2",
+        prompt="How would you apply this in your next client meeting?",
+        settings={"purpose": "For your next meeting", "due_at": due, "grade_replies": 2},
+        score_maximum=10,
+    )
+    values = read(placement)
+    assert (values["purpose"], values["due_at"], values["grade_replies"]) == (
+        "For your next meeting",
+        due,
+        2,
+    )
+    assert values["min_words"] == 15  # the default fills the rest
+    assert (placement.grading, placement.score_maximum) == (True, 10)
+    assert world.session.scalars(select(SettingChange)).all() == []  # a creation, no change
+    with pytest.raises(InvalidSettings):
+        create(
+            world.session,
+            world.staff(),
+            world.visit,
+            deployment_id="d-1",
+            title="Week 3",
+            prompt="Why?",
+            settings={"reveal_rule": "never"},
         )
