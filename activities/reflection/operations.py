@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from activities import recording, rich_text
 from activities.db import utcnow
-from activities.errors import Closed, Invalid, NotAllowed, NotFound
+from activities.errors import N_, Closed, Invalid, NotAllowed, NotFound
 from activities.people import Participant
 from activities.placements import Placement
 from activities.recording import Visit
@@ -41,7 +41,7 @@ DEFAULT_NUDGE = "Your instructor would love to read your reflection on this acti
 def _staff(person: Participant, placement: Placement) -> None:
     check_placement(person, placement)
     if not person.is_staff:
-        raise NotAllowed("Only instructors of this course can do this.", code="not_staff")
+        raise NotAllowed(N_("Only instructors of this course can do this."), code="not_staff")
 
 
 def _find(session: Session, placement: Placement, reflection_id: int) -> Reflection:
@@ -51,7 +51,7 @@ def _find(session: Session, placement: Placement, reflection_id: int) -> Reflect
         )
     ).first()
     if reflection is None:
-        raise NotFound("This reflection is not part of this activity.", code="no_reflection")
+        raise NotFound(N_("This reflection is not part of this activity."), code="no_reflection")
     return reflection
 
 
@@ -106,7 +106,7 @@ def _revise(
 def _anonymity(placement: Placement, anonymous: bool) -> None:
     if anonymous and not read(placement)["anonymity_allowed"]:
         raise Invalid(
-            "This activity does not allow posting anonymously.", code="anonymity_not_allowed"
+            N_("This activity does not allow posting anonymously."), code="anonymity_not_allowed"
         )
 
 
@@ -145,7 +145,7 @@ def post(
             return earlier
     if mine and not read(placement)["several_per_learner"]:
         raise Invalid(
-            "You have already posted a reflection here: edit it instead.", code="already_posted"
+            N_("You have already posted a reflection here: edit it instead."), code="already_posted"
         )
     reflection = Reflection(
         placement_id=placement.id,
@@ -175,9 +175,9 @@ def edit(
     check_placement(person, placement)
     reflection = _find(session, placement, reflection_id)
     if not _is_author(person, reflection):
-        raise NotAllowed("Only its author can edit a reflection.", code="not_author")
+        raise NotAllowed(N_("Only its author can edit a reflection."), code="not_author")
     if reflection.removed:
-        raise Closed("This reflection was removed.", code="removed")
+        raise Closed(N_("This reflection was removed."), code="removed")
     now = now or utcnow()
     source = rich_text.clean(body, field="reflection")
     if source == reflection.body:
@@ -202,7 +202,7 @@ def delete(
     check_placement(person, placement)
     reflection = _find(session, placement, reflection_id)
     if not (_is_author(person, reflection) or person.is_staff):
-        raise NotAllowed("Only its author or staff can remove a reflection.", code="not_author")
+        raise NotAllowed(N_("Only its author or staff can remove a reflection."), code="not_author")
     if reflection.removed:
         return reflection
     now = now or utcnow()
@@ -229,9 +229,9 @@ def _visible(
     reflection = _find(session, placement, reflection_id)
     if not can_see(session, person, placement, reflection, now):
         # The same answer as a missing id: a hidden reflection must not be probed.
-        raise NotFound("This reflection is not part of this activity.", code="no_reflection")
+        raise NotFound(N_("This reflection is not part of this activity."), code="no_reflection")
     if reflection.removed:
-        raise Closed("This reflection was removed.", code="removed")
+        raise Closed(N_("This reflection was removed."), code="removed")
     return reflection
 
 
@@ -242,10 +242,10 @@ def react(
     """A peer reacts (one of each kind per person; reacting again changes nothing)."""
     check_placement(person, placement)
     if kind not in REACTION_KINDS:
-        raise Invalid("That is not one of the reactions.", code="no_such_reaction")
+        raise Invalid(N_("That is not one of the reactions."), code="no_such_reaction")
     reflection = _visible(session, person, placement, reflection_id, now)
     if _is_author(person, reflection):
-        raise NotAllowed("Reactions are for peers' reflections.", code="own_reflection")
+        raise NotAllowed(N_("Reactions are for peers' reflections."), code="own_reflection")
     existing = session.scalars(
         select(Reaction).where(
             Reaction.reflection_id == reflection.id,
@@ -326,7 +326,7 @@ def feature(
     _staff(person, placement)
     reflection = _find(session, placement, reflection_id)
     if reflection.removed:
-        raise Closed("This reflection was removed.", code="removed")
+        raise Closed(N_("This reflection was removed."), code="removed")
     if reflection.featured_at is not None:
         return reflection
     reflection.featured_at = now or utcnow()
@@ -377,10 +377,14 @@ def rate_content(
     changeable."""
     check_placement(person, placement)
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
-        raise Invalid("Choose from 1 to 5 stars.", code="out_of_range")
+        raise Invalid(N_("Choose from 1 to 5 stars."), code="out_of_range")
     why = (why or "").strip() or None
     if why is not None and len(why) > MAX_WHY_CHARS:
-        raise Invalid(f"Say why in at most {MAX_WHY_CHARS} characters.", code="too_long")
+        raise Invalid(
+            N_("Say why in at most %(limit)s characters."),
+            code="too_long",
+            params={"limit": MAX_WHY_CHARS},
+        )
     now = now or utcnow()
     rating = session.scalars(
         select(ContentRating).where(
@@ -432,7 +436,7 @@ def nudge(
     launch, once."""
     _staff(person, placement)
     if not learner_sub:
-        raise Invalid("Choose a learner.", code="no_learner")
+        raise Invalid(N_("Choose a learner."), code="no_learner")
     text = (message or "").strip() or DEFAULT_NUDGE
     row = Nudge(
         placement_id=placement.id,

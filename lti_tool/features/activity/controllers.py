@@ -12,6 +12,7 @@ from activities.placements import Placement
 from lti_tool.auth import launch_required, staff_required
 from lti_tool.db import current_settings, get_session
 from lti_tool.errors import UserFacingError
+from lti_tool.features.activity import kinds
 from lti_tool.features.activity.forms import TestScoreForm
 from lti_tool.lti.ags import sync_score
 from lti_tool.lti.claims import PLACEMENT_PARAM, RESOURCE_LINK_REQUEST
@@ -84,8 +85,21 @@ def launch_page(launch: LaunchContext, token: str) -> str:
                 "deep_linking/picker.html", launch=launch, launch_token=token, setup=True
             )
         return render_template("activity/not_set_up.html", launch=launch)
+    return _dispatch(launch, token, placement)
+
+
+def _dispatch(launch: LaunchContext, token: str, placement: Placement) -> str:
+    """The page of the placement's kind (``kinds.register``), else the frame's own."""
+    page = kinds.page_for(placement.kind)
+    if page is not None:
+        return page(launch, token, placement)
+    return frame_page(launch, token, placement)
+
+
+def frame_page(launch: LaunchContext, token: str, placement: Placement) -> str:
+    """The frame's own page: title and prompt; for staff the roster and a test score."""
     roster = course_roster(launch) if launch.is_staff else ([], None)
-    return _page(launch, token, placement, roster)
+    return _page(launch, token, placement, roster, NOTICES.get(request.args.get("sync", "")))
 
 
 def tokens_placement(launch: LaunchContext, key: str) -> Placement:
@@ -145,16 +159,14 @@ def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str
             resource_link_id=launch.resource_link_id,
         )
     # A second submit (Back, or two tabs) finds the placement the first one made.
-    page_id = _page_id_for(launch_token)
+    page_id = page_id_for(launch_token)
     session.commit()
     return redirect(url_for(".show", key=existing.key, page=page_id), 303)
 
 
 @launch_required
 def show(key: str, launch: LaunchContext, launch_token: str) -> str:
-    placement = tokens_placement(launch, key)
-    roster = course_roster(launch) if launch.is_staff else ([], None)
-    return _page(launch, launch_token, placement, roster, NOTICES.get(request.args.get("sync", "")))
+    return _dispatch(launch, launch_token, tokens_placement(launch, key))
 
 
 @staff_required
@@ -188,7 +200,7 @@ def send_test_score(key: str, launch: LaunchContext, launch_token: str) -> BaseR
         score_maximum=form.maximum,
         timeout=current_settings().http_timeout_seconds,
     )
-    page_id = _page_id_for(launch_token)
+    page_id = page_id_for(launch_token)
     session.commit()
     # Post/redirect/get; a page id (never the token) rides in the query of this in-frame link.
     return redirect(url_for(".show", key=placement.key, page=page_id, sync=row.status), 303)
@@ -205,10 +217,11 @@ def score_maximum(placement: Placement) -> float:
     return placement.score_maximum or TestScoreForm.default_maximum
 
 
-def _page_id_for(token: str) -> str:
-    """The page id the form came from when it stands for this token, else a new one."""
+def page_id_for(token: str) -> str:
+    """The page id the form (or the page's URL) came from when it stands for this token,
+    else a new one."""
     store = make_store(current_settings(), get_session())
-    page_id = request.form.get("page", "")
+    page_id = request.values.get("page", "")
     if page_id and find_page(store, page_id) == token:
         return page_id
     return put_page(store, token, current_settings().launch_token_ttl_seconds)
