@@ -20,6 +20,7 @@ from werkzeug.wrappers.response import Response as BaseResponse
 
 from activities import rich_text
 from activities.db import utcnow
+from activities.errors import N_
 from activities.people import Participant
 from activities.placements import Placement
 from activities.reflection import operations, queries
@@ -42,11 +43,11 @@ from lti_tool.lti.context import LaunchContext
 
 #: Where a learner is sent back after each action, and the notice it shows.
 DONE = {
-    "posted": "Your reflection is posted.",
-    "edited": "Your changes are saved; the earlier version is kept in the history.",
-    "deleted": "Your reflection is deleted.",
-    "replied": "Your reply is posted.",
-    "rated": "Thank you: your rating is saved.",
+    "posted": N_("Your reflection is posted."),
+    "edited": N_("Your changes are saved; the earlier version is kept in the history."),
+    "deleted": N_("Your reflection is deleted."),
+    "replied": N_("Your reply is posted."),
+    "rated": N_("Thank you: your rating is saved."),
 }
 
 

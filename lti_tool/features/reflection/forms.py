@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from flask_babel import format_number
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
@@ -34,8 +35,8 @@ def _body_errors(body: str, limit: int, *, empty: str) -> dict[str, str]:
             "body": _(
                 "This is %(count)s characters long; the most is %(limit)s. Shorten it and "
                 "try again.",
-                count=f"{len(body):,}",
-                limit=f"{limit:,}",
+                count=format_number(len(body)),
+                limit=format_number(limit),
             )
         }
     return {}

@@ -47,7 +47,9 @@ class Course:
     key: str
     link: str = LINK
 
-    def token(self, sub: str, name: str | None = None, *, staff: bool = False, **fields: Any) -> str:
+    def token(
+        self, sub: str, name: str | None = None, *, staff: bool = False, **fields: Any
+    ) -> str:
         values: dict[str, Any] = {
             "platform_id": self.platform_id,
             "issuer": self.issuer,
