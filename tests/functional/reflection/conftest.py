@@ -69,8 +69,7 @@ class Course:
 
     def placement(self) -> Placement:
         self.session.expire_all()
-        found = self.session.query(Placement).filter_by(key=self.key).one()
-        return found
+        return self.session.query(Placement).filter_by(key=self.key).one()
 
     def set(self, **settings: Any) -> None:
         placement = self.placement()
