@@ -184,10 +184,25 @@ def learner_page(
         **form_state,
         "editing": editing if editing in own_ids else None,
     }
+    context["error_summary"] = _error_summary(context)
     html = render_template("reflection/learner/page.html", **context)
     # The nudges shown, the first reveal and a new page id are kept with the page.
     session.commit()
     return html
+
+
+def _error_summary(context: dict[str, Any]) -> list[tuple[str, str]]:
+    """(field id, message) for the alert at the top of a form that came back."""
+    found: list[tuple[str, str]] = []
+    if "body" in context["errors"]:
+        field = "body" if context["editing"] is None else "edit-body"
+        found.append((field, context["errors"]["body"]))
+    if "body" in context["reply_errors"]:
+        found.append((f"reply-{context['reply_to']}", context["reply_errors"]["body"]))
+    for name, field in (("stars", "stars-1"), ("why", "why")):
+        if name in context["rating_errors"]:
+            found.append((field, context["rating_errors"][name]))
+    return found
 
 
 @launch_required

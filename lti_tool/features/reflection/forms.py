@@ -20,7 +20,9 @@ from lti_tool.errors import UserFacingError
 
 #: The form's one-time token: what our pages put in it (hex), at most the column's size.
 _CLIENT_TOKEN = re.compile(r"^[0-9a-f]{16,64}$")
-_CURSOR = re.compile(r"^(\d{1,19})\.(\d{1,19})$")
+_CURSOR = re.compile(r"^(\d{1,19})\.(\d{1,10})$")
+#: The largest id a cursor may name (the column's range).
+_MAX_ID = 2**31 - 1
 
 
 def _text(form: MultiDict[str, str], name: str) -> str:
@@ -114,7 +116,7 @@ def read_cursor(value: str | None) -> Cursor | None:
     """The "Show more" link's cursor (microseconds since the epoch, then the id); None for
     the first page or anything our links never make."""
     found = _CURSOR.match(value or "")
-    if not found:
+    if not found or int(found[2]) > _MAX_ID:
         return None
     try:
         moment = datetime.fromtimestamp(int(found[1]) / 1_000_000, UTC)
