@@ -51,7 +51,8 @@ def read_token(token: str) -> LaunchContext:
         data = _serializer().loads(token, max_age=ttl)
     except SignatureExpired as exc:
         raise LaunchTokenError(
-            "This page was opened too long ago. Reload the course page in your LMS to continue.",
+            "This page was opened too long ago. Reopen this activity from your course in the LMS "
+            "to continue.",
             code="launch_token_expired",
         ) from exc
     except BadSignature as exc:

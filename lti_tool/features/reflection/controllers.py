@@ -87,6 +87,17 @@ def _label(label: str) -> str:
     return _("A classmate") if label == queries.CLASSMATE else label
 
 
+def _replies(
+    person: Participant, placement: Placement, reflection: Reflection
+) -> tuple[tuple[queries.ReplyView, str, str], ...]:
+    """A reflection's replies with their shown label and rendered body (anonymity applied
+    by ``queries.replies``; none when the viewer may not see the reflection)."""
+    return tuple(
+        (reply, _label(reply.author_label), rich_text.render(reply.body))
+        for reply in queries.replies(get_session(), person, placement, reflection)
+    )
+
+
 def _peer_cards(
     person: Participant, placement: Placement, cards: tuple[queries.Card, ...]
 ) -> list[PeerCard]:
@@ -94,20 +105,17 @@ def _peer_cards(
     given = queries.my_reactions(session, person, placement, [c.id for c in cards])
     shown = []
     for card in cards:
-        replies: list[tuple[queries.ReplyView, str, str]] = []
-        if card.reply_count:
-            reflection = session.get(Reflection, card.id)
-            if reflection is not None:
-                for reply in queries.replies(session, person, placement, reflection):
-                    label = _label(reply.author_label)
-                    replies.append((reply, label, rich_text.render(reply.body)))
+        replies: tuple[tuple[queries.ReplyView, str, str], ...] = ()
+        reflection = session.get(Reflection, card.id) if card.reply_count else None
+        if reflection is not None:
+            replies = _replies(person, placement, reflection)
         shown.append(
             PeerCard(
                 card=card,
                 label=_label(card.author_label),
                 html="" if card.removed else rich_text.render(card.body),
                 mine=given.get(card.id, frozenset()),
-                replies=tuple(replies),
+                replies=replies,
             )
         )
     return shown
@@ -160,6 +168,7 @@ def learner_page(
             ]
             for r in mine
         },
+        "own_replies": {r.id: _replies(person, placement, r) for r in mine},
         "now": utcnow(),
         "recognition": queries.my_recognition(session, person, placement) if mine else None,
         "access": peers.access,

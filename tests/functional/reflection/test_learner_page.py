@@ -214,7 +214,9 @@ def test_replies_are_one_level_and_shown_under_the_reflection(course: Course) ->
     assert course.client.post(url, data={"lt": ann, "body": "Same for me!"}).status_code == 303
     assert _count(course, Reply, reflection_id=bobs) == 1
     # Bob sees it as recognition; a third learner sees it under Bob's card.
-    assert "1 reply" in course.page(bob).text
+    bobs_page = course.page(bob).text
+    assert "1 reply" in bobs_page
+    assert "Same for me!" in bobs_page  # the author reads the replies under their own
     cy = course.token("cy", "Cy Park")
     course.post(cy, "Cy writes a reflection of enough words.")
     page = course.page(cy).text
@@ -340,7 +342,7 @@ def test_an_expired_token_on_a_form_says_to_reopen_the_activity(course: Course) 
     )
     expired = course.post(course.token("ann"), TEXT)
     assert expired.status_code == 401
-    assert "Reload the course page in your LMS" in expired.text
+    assert "Reopen this activity from your course in the LMS" in expired.text
     assert _count(course, Reflection) == 0
 
 
