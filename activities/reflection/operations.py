@@ -297,11 +297,24 @@ def reply(
     session: Session, person: Participant, placement: Placement, visit: Visit,
     reflection_id: int, body: str, *, anonymous: bool = False, now: datetime | None = None,
 ) -> Reply:  # fmt: skip
-    """Reply to a reflection ``person`` can see (one level: replies take no replies)."""
+    """Reply to a reflection ``person`` can see (one level: replies take no replies). The
+    same text again within ``DOUBLE_SUBMIT`` is the same submit: the reply already made."""
     check_placement(person, placement)
     reflection = _visible(session, person, placement, reflection_id, now)
     source = rich_text.clean(body, field="reply", max_chars=MAX_REPLY_CHARS)
     _anonymity(placement, anonymous)
+    now = now or utcnow()
+    same = session.scalars(
+        select(Reply).where(
+            Reply.reflection_id == reflection.id,
+            Reply.author_platform_id == person.platform_id,
+            Reply.author_sub == person.sub,
+            Reply.body == source,
+            Reply.created_at > now - DOUBLE_SUBMIT,
+        )
+    ).first()
+    if same is not None:
+        return same
     row = Reply(
         reflection_id=reflection.id,
         placement_id=placement.id,
@@ -310,7 +323,7 @@ def reply(
         author_name=person.name,
         body=source,
         anonymous=anonymous,
-        created_at=now or utcnow(),
+        created_at=now,
     )
     session.add(row)
     session.flush()

@@ -211,7 +211,8 @@ def test_replies_are_one_level_and_shown_under_the_reflection(course: Course) ->
     ann, bob, bobs = _two_posted(course)
     url = f"/a/{course.key}/reflections/{bobs}/replies"
     assert course.client.post(url, data={"lt": ann, "body": ""}).status_code == 400
-    assert course.client.post(url, data={"lt": ann, "body": "Same for me!"}).status_code == 303
+    for _ in range(2):  # a double submit replies once
+        assert course.client.post(url, data={"lt": ann, "body": "Same for me!"}).status_code == 303
     assert _count(course, Reply, reflection_id=bobs) == 1
     # Bob sees it as recognition; a third learner sees it under Bob's card.
     bobs_page = course.page(bob).text
