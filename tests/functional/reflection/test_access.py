@@ -94,10 +94,16 @@ def test_a_learner_of_another_placement_or_lms_is_refused_and_nothing_changes(
 ) -> None:
     here, beside, elsewhere, bobs = posted
     before = _rows(here)
-    for other in (beside, elsewhere):
-        for sub in ("bob", "ann", "cy"):  # the author's own sub too: it is another person
-            response = ROUTES[route](here, other.token(sub, "Intruder"), bobs)
-            assert response.status_code in (403, 404), (route, other.key, sub)
+    for sub in ("bob", "ann", "cy"):  # the author's own sub too: it is another person
+        tokens = {
+            "other link of the course": beside.token(sub, "Intruder"),
+            "second LMS, same course, link and sub": elsewhere.token(sub, "Intruder"),
+            # this placement's key, carried into another course of the same LMS
+            "another course": here.token(sub, "Intruder", context_id="course-2"),
+        }
+        for where, token in tokens.items():
+            response = ROUTES[route](here, token, bobs)
+            assert response.status_code in (403, 404), (route, where, sub)
             assert TEXT not in response.text
             assert "Bob Stone" not in response.text
     assert _rows(here) == before

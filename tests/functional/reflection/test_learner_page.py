@@ -47,6 +47,18 @@ def test_a_learners_launch_of_a_reflection_shows_the_reflection_page(
     assert "Course roster" in staff.text
 
 
+def test_a_kind_with_no_page_of_its_own_gets_the_frames_page(
+    course: Course, client: FlaskClient
+) -> None:
+    placement = course.placement()
+    placement.kind = "discussion"  # type: ignore[assignment]  # not built yet: no page
+    course.session.commit()
+    page = client.get(f"/placements/{course.key}", query_string={"lt": course.token("ann")})
+    assert page.status_code == 200
+    assert "How would you *apply* this at work?" in page.text  # the frame's plain prompt
+    assert 'name="body"' not in page.text
+
+
 def test_purpose_and_due_date_are_shown_relative_and_dated(course: Course) -> None:
     due = utcnow() + timedelta(days=3)
     course.set(purpose="Your next meeting goes better.", due_at=due.isoformat())
