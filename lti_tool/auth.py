@@ -59,7 +59,8 @@ def read_token(token: str) -> LaunchContext:
     except SignatureExpired as exc:
         raise LaunchTokenError(
             N_(
-                "This page was opened too long ago. Reload the course page in your LMS to continue."
+                "This page was opened too long ago. Reopen this activity from your course in "
+                "the LMS to continue."
             ),
             code="launch_token_expired",
         ) from exc

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from activities import grading, recording, rich_text
 from activities.db import utcnow
-from activities.errors import Closed, Invalid, NotAllowed, NotFound
+from activities.errors import N_, Closed, Invalid, NotAllowed, NotFound
 from activities.people import Participant
 from activities.placements import Placement
 from activities.recording import Visit
@@ -41,7 +41,7 @@ DEFAULT_NUDGE = "Your instructor would love to read your reflection on this acti
 def _staff(person: Participant, placement: Placement) -> None:
     check_placement(person, placement)
     if not person.is_staff:
-        raise NotAllowed("Only instructors of this course can do this.", code="not_staff")
+        raise NotAllowed(N_("Only instructors of this course can do this."), code="not_staff")
 
 
 def _find(session: Session, placement: Placement, reflection_id: int) -> Reflection:
@@ -51,7 +51,7 @@ def _find(session: Session, placement: Placement, reflection_id: int) -> Reflect
         )
     ).first()
     if reflection is None:
-        raise NotFound("This reflection is not part of this activity.", code="no_reflection")
+        raise NotFound(N_("This reflection is not part of this activity."), code="no_reflection")
     return reflection
 
 
@@ -106,7 +106,7 @@ def _revise(
 def _anonymity(placement: Placement, anonymous: bool) -> None:
     if anonymous and not read(placement)["anonymity_allowed"]:
         raise Invalid(
-            "This activity does not allow posting anonymously.", code="anonymity_not_allowed"
+            N_("This activity does not allow posting anonymously."), code="anonymity_not_allowed"
         )
 
 
@@ -145,7 +145,7 @@ def post(
             return earlier
     if mine and not read(placement)["several_per_learner"]:
         raise Invalid(
-            "You have already posted a reflection here: edit it instead.", code="already_posted"
+            N_("You have already posted a reflection here: edit it instead."), code="already_posted"
         )
     reflection = Reflection(
         placement_id=placement.id,
@@ -176,9 +176,9 @@ def edit(
     check_placement(person, placement)
     reflection = _find(session, placement, reflection_id)
     if not _is_author(person, reflection):
-        raise NotAllowed("Only its author can edit a reflection.", code="not_author")
+        raise NotAllowed(N_("Only its author can edit a reflection."), code="not_author")
     if reflection.removed:
-        raise Closed("This reflection was removed.", code="removed")
+        raise Closed(N_("This reflection was removed."), code="removed")
     now = now or utcnow()
     source = rich_text.clean(body, field="reflection")
     if source == reflection.body:
@@ -203,7 +203,7 @@ def delete(
     check_placement(person, placement)
     reflection = _find(session, placement, reflection_id)
     if not (_is_author(person, reflection) or person.is_staff):
-        raise NotAllowed("Only its author or staff can remove a reflection.", code="not_author")
+        raise NotAllowed(N_("Only its author or staff can remove a reflection."), code="not_author")
     if reflection.removed:
         return reflection
     now = now or utcnow()
@@ -231,9 +231,9 @@ def _visible(
     reflection = _find(session, placement, reflection_id)
     if not can_see(session, person, placement, reflection, now):
         # The same answer as a missing id: a hidden reflection must not be probed.
-        raise NotFound("This reflection is not part of this activity.", code="no_reflection")
+        raise NotFound(N_("This reflection is not part of this activity."), code="no_reflection")
     if reflection.removed:
-        raise Closed("This reflection was removed.", code="removed")
+        raise Closed(N_("This reflection was removed."), code="removed")
     return reflection
 
 
@@ -244,10 +244,10 @@ def react(
     """A peer reacts (one of each kind per person; reacting again changes nothing)."""
     check_placement(person, placement)
     if kind not in REACTION_KINDS:
-        raise Invalid("That is not one of the reactions.", code="no_such_reaction")
+        raise Invalid(N_("That is not one of the reactions."), code="no_such_reaction")
     reflection = _visible(session, person, placement, reflection_id, now)
     if _is_author(person, reflection):
-        raise NotAllowed("Reactions are for peers' reflections.", code="own_reflection")
+        raise NotAllowed(N_("Reactions are for peers' reflections."), code="own_reflection")
     existing = session.scalars(
         select(Reaction).where(
             Reaction.reflection_id == reflection.id,
@@ -299,11 +299,24 @@ def reply(
     session: Session, person: Participant, placement: Placement, visit: Visit,
     reflection_id: int, body: str, *, anonymous: bool = False, now: datetime | None = None,
 ) -> Reply:  # fmt: skip
-    """Reply to a reflection ``person`` can see (one level: replies take no replies)."""
+    """Reply to a reflection ``person`` can see (one level: replies take no replies). The
+    same text again within ``DOUBLE_SUBMIT`` is the same submit: the reply already made."""
     check_placement(person, placement)
     reflection = _visible(session, person, placement, reflection_id, now)
     source = rich_text.clean(body, field="reply", max_chars=MAX_REPLY_CHARS)
     _anonymity(placement, anonymous)
+    now = now or utcnow()
+    same = session.scalars(
+        select(Reply).where(
+            Reply.reflection_id == reflection.id,
+            Reply.author_platform_id == person.platform_id,
+            Reply.author_sub == person.sub,
+            Reply.body == source,
+            Reply.created_at > now - DOUBLE_SUBMIT,
+        )
+    ).first()
+    if same is not None:
+        return same
     row = Reply(
         reflection_id=reflection.id,
         placement_id=placement.id,
@@ -312,7 +325,7 @@ def reply(
         author_name=person.name,
         body=source,
         anonymous=anonymous,
-        created_at=now or utcnow(),
+        created_at=now,
     )
     session.add(row)
     session.flush()
@@ -329,7 +342,7 @@ def feature(
     _staff(person, placement)
     reflection = _find(session, placement, reflection_id)
     if reflection.removed:
-        raise Closed("This reflection was removed.", code="removed")
+        raise Closed(N_("This reflection was removed."), code="removed")
     if reflection.featured_at is not None:
         return reflection
     reflection.featured_at = now or utcnow()
@@ -380,10 +393,14 @@ def rate_content(
     changeable."""
     check_placement(person, placement)
     if isinstance(stars, bool) or not isinstance(stars, int) or not 1 <= stars <= 5:
-        raise Invalid("Choose from 1 to 5 stars.", code="out_of_range")
+        raise Invalid(N_("Choose from 1 to 5 stars."), code="out_of_range")
     why = (why or "").strip() or None
     if why is not None and len(why) > MAX_WHY_CHARS:
-        raise Invalid(f"Say why in at most {MAX_WHY_CHARS} characters.", code="too_long")
+        raise Invalid(
+            N_("Say why in at most %(limit)s characters."),
+            code="too_long",
+            params={"limit": MAX_WHY_CHARS},
+        )
     now = now or utcnow()
     rating = session.scalars(
         select(ContentRating).where(
@@ -435,7 +452,7 @@ def nudge(
     launch, once."""
     _staff(person, placement)
     if not learner_sub:
-        raise Invalid("Choose a learner.", code="no_learner")
+        raise Invalid(N_("Choose a learner."), code="no_learner")
     text = (message or "").strip() or DEFAULT_NUDGE
     row = Nudge(
         placement_id=placement.id,

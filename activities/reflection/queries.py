@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from activities.db import utcnow
-from activities.errors import NotAllowed
+from activities.errors import N_, NotAllowed
 from activities.people import Participant
 from activities.placements import Placement
 from activities.reflection.models import (
@@ -30,8 +30,8 @@ from activities.reflection.models import (
 )
 from activities.settings import read
 
-#: What a peer reads instead of an anonymous author's name.
-CLASSMATE = "A classmate"
+#: What a peer reads instead of an anonymous author's name (the page translates it).
+CLASSMATE = N_("A classmate")
 
 Reason = Literal[
     "staff", "posted", "enough_peers", "date_passed", "released",
@@ -57,7 +57,7 @@ class PeerAccess:
 def check_placement(person: Participant, placement: Placement) -> None:
     """A person only ever acts on placements of their own platform."""
     if person.platform_id != placement.platform_id:
-        raise NotAllowed("This activity belongs to another course.", code="other_platform")
+        raise NotAllowed(N_("This activity belongs to another course."), code="other_platform")
 
 
 def own_reflections(
@@ -387,7 +387,7 @@ class Participation:
 def _staff(person: Participant, placement: Placement) -> None:
     check_placement(person, placement)
     if not person.is_staff:
-        raise NotAllowed("Only instructors of this course can see this.", code="not_staff")
+        raise NotAllowed(N_("Only instructors of this course can see this."), code="not_staff")
 
 
 def participation(
@@ -455,3 +455,34 @@ def history(
             .order_by(ReflectionRevision.number)
         )
     )
+
+
+def my_rating(session: Session, person: Participant, placement: Placement) -> ContentRating | None:
+    """``person``'s own rating of the content before this activity, if they gave one."""
+    check_placement(person, placement)
+    return session.scalars(
+        select(ContentRating).where(
+            ContentRating.placement_id == placement.id,
+            ContentRating.platform_id == person.platform_id,
+            ContentRating.sub == person.sub,
+        )
+    ).first()
+
+
+def my_reactions(
+    session: Session, person: Participant, placement: Placement, reflection_ids: list[int]
+) -> dict[int, frozenset[str]]:
+    """Which reactions ``person`` gave each of ``reflection_ids`` (for ``aria-pressed``)."""
+    check_placement(person, placement)
+    given: dict[int, set[str]] = {i: set() for i in reflection_ids}
+    if reflection_ids:
+        for reflection_id, kind in session.execute(
+            select(Reaction.reflection_id, Reaction.kind).where(
+                Reaction.placement_id == placement.id,
+                Reaction.reflection_id.in_(reflection_ids),
+                Reaction.platform_id == person.platform_id,
+                Reaction.sub == person.sub,
+            )
+        ):
+            given[reflection_id].add(kind)
+    return {i: frozenset(kinds) for i, kinds in given.items()}

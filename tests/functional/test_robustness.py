@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from activities.grading import QueuedScore
 from activities.placements import Placement
+from activities.reflection.models import Reflection
 from lrs_client.tables import JournalEntry
 from lti_tool.config import Settings
 from tests.support.robustness import NOWHERE, Seeded, assert_sane, seed
@@ -98,6 +99,19 @@ def _fields(token: str, value: str) -> dict[str, str]:
         "openid_configuration": value,
         "registration_token": value,
         "sync": value,
+        # the reflection's forms
+        "body": value,
+        "ct": value,
+        "anonymous": value,
+        "kind": value,
+        "on": value,
+        "stars": value,
+        "why": value,
+        "confirm": value,
+        "reflection": value,
+        "after": value,
+        "edit": value,
+        "page": value,
     }
 
 
@@ -191,6 +205,52 @@ def test_a_token_signed_with_our_key_but_of_another_shape_is_refused(
     )
     assert response.status_code == 401
     assert "Open the activity again from your LMS" in response.get_data(as_text=True)
+
+
+def _reflection_ids(app: Flask, db_session: Session, seeded: Seeded) -> tuple[int, int]:
+    """The seeded learner's reflection, and one of the other platform's placement."""
+    ids = []
+    for key, sub in ((seeded.placement_key, "learner-1"), (seeded.other_placement_key, "x")):
+        placement = db_session.scalars(select(Placement).filter_by(key=key)).one()
+        reflection = Reflection(
+            placement_id=placement.id,
+            author_platform_id=placement.platform_id,
+            author_sub=sub,
+            body="A reflection of some words.",
+            word_count=5,
+        )
+        db_session.add(reflection)
+        db_session.flush()
+        ids.append(reflection.id)
+    db_session.commit()
+    return ids[0], ids[1]
+
+
+def test_the_reflection_routes_with_real_ids_survive_the_nasty_list(
+    app: Flask, client: FlaskClient, seeded: Seeded, db_session: Session
+) -> None:
+    """The routes that take a reflection id, with the learner's own id and another
+    platform's: every bad request of the list, never a 500."""
+    own, foreign = _reflection_ids(app, db_session, seeded)
+    cases = _nasty_requests(seeded)
+    for reflection_id in (own, foreign, 2**63):
+        for suffix in ("", "/delete", "/reactions", "/replies"):
+            rule = f"/a/<key>/reflections/<int(max=2147483647):reflection_id>{suffix}"
+            path = f"/a/{seeded.placement_key}/reflections/{reflection_id}{suffix}"
+            for label, kwargs in cases:
+                response = client.open(path, method="POST", **kwargs)
+                assert_sane(response, rule, f"POST {label}")
+
+
+def test_a_double_submitted_reflection_posts_once(
+    client: FlaskClient, seeded: Seeded, db_session: Session
+) -> None:
+    form = {"lt": seeded.learner, "body": "Twice sent, once kept.", "ct": "f" * 32}
+    for _ in range(3):
+        response = client.post(f"/a/{seeded.placement_key}/reflections", data=form)
+        assert response.status_code == 303
+    db_session.expire_all()
+    assert db_session.scalar(select(func.count()).select_from(Reflection)) == 1
 
 
 # --- generated garbage ------------------------------------------------------------------------

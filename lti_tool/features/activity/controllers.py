@@ -15,6 +15,7 @@ from activities.placements import Placement
 from lti_tool.auth import launch_required, staff_required
 from lti_tool.db import current_settings, get_session
 from lti_tool.errors import UserFacingError
+from lti_tool.features.activity import kinds
 from lti_tool.lti.claims import RESOURCE_LINK_REQUEST
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.launch_state import find_page, make_store, put_page
@@ -90,8 +91,22 @@ def launch_page(launch: LaunchContext, token: str) -> str:
         if launch.is_staff:
             return picker_page.render(launch, token, setup=True)
         return render_template("activity/not_set_up.html", launch=launch)
+    return _dispatch(launch, token, placement)
+
+
+def _dispatch(launch: LaunchContext, token: str, placement: Placement) -> str:
+    """The page of the placement's kind (``kinds.register``), else the frame's own."""
+    page = kinds.page_for(placement.kind)
+    if page is not None:
+        return page(launch, token, placement)
+    return frame_page(launch, token, placement)
+
+
+def frame_page(launch: LaunchContext, token: str, placement: Placement) -> str:
+    """The frame's own page: title and prompt; for staff the roster and a test score."""
     roster = course_roster(launch) if launch.is_staff else ([], None)
-    return _page(launch, token, placement, roster)
+    notice = NOTICES.get(request.args.get("notice", ""))
+    return _page(launch, token, placement, roster, gettext(notice) if notice else None)
 
 
 def tokens_placement(launch: LaunchContext, key: str) -> Placement:
@@ -153,17 +168,14 @@ def set_up(launch: LaunchContext, launch_token: str) -> BaseResponse | tuple[str
             resource_link_id=launch.resource_link_id,
         )
     # A second submit (Back, or two tabs) finds the placement the first one made.
-    page_id = _page_id_for(launch_token)
+    page_id = page_id_for(launch_token)
     session.commit()
     return redirect(url_for(".show", key=existing.key, page=page_id), 303)
 
 
 @launch_required
 def show(key: str, launch: LaunchContext, launch_token: str) -> str:
-    placement = tokens_placement(launch, key)
-    roster = course_roster(launch) if launch.is_staff else ([], None)
-    notice = NOTICES.get(request.args.get("notice", ""))
-    return _page(launch, launch_token, placement, roster, gettext(notice) if notice else None)
+    return _dispatch(launch, launch_token, tokens_placement(launch, key))
 
 
 @staff_required
@@ -184,7 +196,7 @@ def resend_grades(key: str, launch: LaunchContext, launch_token: str) -> BaseRes
             code="anonymous_staff",
         )
     grading.resend_all(session, person, placement)
-    page_id = _page_id_for(launch_token)
+    page_id = page_id_for(launch_token)
     session.commit()
     # Post/redirect/get; a page id (never the token) rides in the query of this in-frame link.
     return redirect(
@@ -209,10 +221,11 @@ def _message(text: str) -> str:
     return gettext(text) if text == grading.NO_AGS else text
 
 
-def _page_id_for(token: str) -> str:
-    """The page id the form came from when it stands for this token, else a new one."""
+def page_id_for(token: str) -> str:
+    """The page id the form (or the page's URL) came from when it stands for this token,
+    else a new one."""
     store = make_store(current_settings(), get_session())
-    page_id = request.form.get("page", "")
+    page_id = request.values.get("page", "")
     if page_id and find_page(store, page_id) == token:
         return page_id
     return put_page(store, token, current_settings().launch_token_ttl_seconds)

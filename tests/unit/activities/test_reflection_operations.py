@@ -141,6 +141,18 @@ def test_reply_records_replied_with_the_reflection_as_parent(world: World) -> No
     assert parent.endswith(f"{world.placement.key}.reflection.{theirs.id}")
 
 
+def test_a_double_submitted_reply_replies_once(world: World) -> None:
+    theirs = _post(world, 2)
+    _post(world, 1)
+    learner = world.learner(1)
+    args = (world.session, learner, world.placement, world.visit, theirs.id)
+    first = ops.reply(*args, "Agreed", now=later(1))
+    again = ops.reply(*args, "Agreed", now=later(1.2))
+    later_one = ops.reply(*args, "Agreed", now=later(5))  # minutes on: said again on purpose
+    assert first.id == again.id != later_one.id
+    assert verbs(world.session).count("replied") == 2
+
+
 def test_feature_is_staff_only_shown_first_and_recorded(world: World) -> None:
     older = _post(world, 2)
     _post(world, 3, minutes=1)
