@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from lti_tool import access_log, db, delivery, error_pages, i18n, input_guard, security
 from lti_tool.config import Settings
 from lti_tool.features.activity.blueprint import bp as activity_bp
+from lti_tool.features.reflection.blueprint import bp as reflection_bp
 from lti_tool.logs import configure_logging
 from lti_tool.views import deep_linking, events, home, launch, registration, xapi_profile
 
@@ -25,6 +26,7 @@ BLUEPRINTS = (
     xapi_profile.bp,
     events.bp,
     activity_bp,
+    reflection_bp,
 )
 
 

@@ -20,6 +20,7 @@ def target_metadata() -> list[MetaData]:
     # Importing the domain's model modules registers their tables on activities.db.Base.
     import activities.placements
     import activities.reflection.models
+    import activities.roster
     import activities.settings  # noqa: F401
     import lrs_client.tables
     import lti_tool.models  # noqa: F401
