@@ -504,19 +504,19 @@ def save_settings(
     session = get_session()
     form = SettingsForm.parse(request.form, placement)
     changed: list[SettingChange] = []
-    for name in ("title", "prompt"):
-        try:
-            with session.begin_nested():
-                changed += change_wording(session, person, placement, **{name: getattr(form, name)})
-        except Invalid as error:
-            form.errors[name] = translated(error)
+    # No savepoints (pysqlite's SAVEPOINT outside a transaction commits on release): each
+    # operation checks everything before it changes anything, and any error rolls back all.
     if not form.errors:
         try:
-            with session.begin_nested():
-                changed += change_settings(session, person, placement, **form.changes)
+            changed += change_settings(session, person, placement, **form.changes)
         except Invalid as error:
             target = "reveal_at" if error.code == "date_missing" else "reveal_rule"
             form.errors[target] = translated(error)
+    for name in ("title", "prompt"):
+        try:
+            changed += change_wording(session, person, placement, **{name: getattr(form, name)})
+        except Invalid as error:
+            form.errors[name] = translated(error)
     if form.errors:
         session.rollback()
         return _overview(launch, launch_token, placement, person, form=form), 400
