@@ -4,6 +4,7 @@ violation), scroll only vertically, keep their main actions on screen and work b
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,35 @@ def test_staff_overview_and_participation_are_accessible(
     expect(page.get_by_role("status")).to_contain_text("will see your note on their next visit")
     expect(page.get_by_role("table")).to_contain_text("Nudged")
     _check(page, tmp_path, f"staff-nudged-{size['width']}")
+
+
+@one_database
+def test_staff_settings_error_and_reflection_history_are_accessible(
+    allowed_context: BrowserContext, live_app: LiveServer, tmp_path: Path
+) -> None:
+    path = _seed(live_app.app)  # type: ignore[attr-defined]
+    page = allowed_context.new_page()
+    page.set_viewport_size(PHONE_390)
+    page.goto(live_app.url + path)
+    page.get_by_role("link", name="View history of the reflection by Ada Li").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reflection by Ada Li")
+    expect(page.get_by_role("heading", name="Version 1: posted")).to_be_visible()
+    _check(page, tmp_path, "staff-history-390")
+
+    page.goto(live_app.url + path)
+    page.get_by_role("navigation", name="Instructor sections").get_by_role(
+        "link", name="Settings"
+    ).click()
+    words = page.get_by_label("Minimum words")
+    words.fill("5000")
+    page.get_by_role("button", name="Save settings").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Minimum words: Enter a whole number from 0 to 1000."
+    )
+    words = page.get_by_label("Minimum words")
+    expect(words).to_have_attribute("aria-invalid", "true")
+    expect(words).to_have_accessible_description(re.compile("Enter a whole number from 0 to 1000."))
+    page.get_by_role("alert").get_by_role("link").click()
+    expect(words).to_be_focused()
+    _check(page, tmp_path, "staff-settings-error-390")
+    a11y.assert_touch_friendly(page)
