@@ -18,6 +18,9 @@ from activities.reflection.models import Nudge, PrivateReply, Reflection
 from activities.roster import RosterEntry, store
 from activities.settings import SettingChange, read
 from lrs_client.tables import JournalEntry
+from lti_tool.auth import read_token
+from lti_tool.db import get_session
+from lti_tool.features.reflection import staff
 from tests import factories
 from tests.factories.reflection import (
     ContentRatingFactory,
@@ -480,3 +483,24 @@ def test_a_reflection_of_another_placement_is_not_found(
         assert status == 404, (method, path)
     course.session.expire_all()
     assert course.session.get(Reflection, elsewhere.id).featured_at is None  # type: ignore[union-attr]
+
+
+def test_a_reflection_id_past_the_columns_range_is_not_found(
+    client: FlaskClient, course: Course
+) -> None:
+    response = client.get(
+        course.url("/reflections/99999999999"), query_string={"lt": course.token()}
+    )
+    assert response.status_code == 404
+
+
+def test_the_launch_dispatcher_gets_the_overview_from_page(course: Course) -> None:
+    """``staff.page`` is what a staff launch of a reflection shows (the learner pages'
+    dispatcher calls it with the launch's placement)."""
+    lt = course.token()
+    with course.app.test_request_context("/a/x", query_string={"tab": "history"}):
+        placement = get_session().get(type(course.placement), course.placement.id)
+        assert placement is not None
+        html = staff.page(read_token(lt), lt, placement)
+    assert 'aria-current="page">History</a>' in html
+    assert "No setting has been changed since the activity was placed." in html
