@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from activities.roster import RosterEntry, RosterFetch, is_fresh, last_fetch, record_failure, store
 from lti_tool.db import current_settings, session_factory, session_scope
+from lti_tool.lti.claims import SCOPE_NRPS
 from lti_tool.lti.context import LaunchContext
 from lti_tool.lti.launch_state import make_store
 from lti_tool.lti.nrps import Member, NrpsClient, RosterCache
@@ -61,12 +62,16 @@ class RosterStatus:
     #: The last attempt failed with this (the platform's words); the old members stay.
     error: str | None = None
     member_count: int = 0
+    #: This call asked the LMS (the stored roster was stale, or a refresh was asked for).
+    fetched_now: bool = False
 
 
-def _status(fetch: RosterFetch | None, *, available: bool = True) -> RosterStatus:
+def _status(
+    fetch: RosterFetch | None, *, available: bool = True, fetched_now: bool = False
+) -> RosterStatus:
     if fetch is None:
         return RosterStatus(available)
-    return RosterStatus(available, fetch.fetched_at, fetch.error, fetch.member_count)
+    return RosterStatus(available, fetch.fetched_at, fetch.error, fetch.member_count, fetched_now)
 
 
 def sync_roster(
@@ -102,6 +107,10 @@ def _sync(launch: LaunchContext, context_id: str | None, *, force: bool) -> Rost
         else:
             client = ServiceClient(session, platform, timeout=settings.http_timeout_seconds)
             try:
+                # The token first, committed: caching it writes, and SQLite must not hold
+                # its one write lock while the LMS serves every roster page.
+                client.access_token((SCOPE_NRPS,))
+                session.commit()
                 members = NrpsClient(client, url).members(limit=ROSTER_PAGE)
             except PlatformServiceError as exc:
                 error = exc.message
@@ -109,7 +118,7 @@ def _sync(launch: LaunchContext, context_id: str | None, *, force: bool) -> Rost
             fetch = record_failure(session, launch.platform_id, context_id, error)
         else:
             fetch = store(session, launch.platform_id, context_id, map(_entry, members))
-        return _status(fetch)
+        return _status(fetch, fetched_now=True)
 
 
 def _entry(member: Member) -> RosterEntry:

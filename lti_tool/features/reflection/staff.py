@@ -242,9 +242,10 @@ def staff_overview(key: str, launch: LaunchContext, launch_token: str) -> str:
 
 def _roster_status(launch: LaunchContext, placement: Placement) -> RosterStatus:
     status = sync_roster(launch, placement.context_id or launch.context_id)
-    # End the request's read transaction so it sees the members just stored (SQLite's WAL
-    # readers keep the snapshot they started with); nothing is pending on a page view.
-    get_session().commit()
+    if status.fetched_now:
+        # End the request's read transaction so it sees the members just stored (SQLite's
+        # WAL readers keep the snapshot they started with); a page view has nothing pending.
+        get_session().commit()
     return status
 
 
