@@ -57,6 +57,8 @@ TAB_LABELS = {
 }
 REFLECTIONS_PAGE = 20
 LEARNERS_PAGE = 50
+#: Without a roster, this many of those who took part are listed (by name).
+TOOK_PART_SHOWN = 200
 
 LABELS = {
     "title": N_("Title"),
@@ -342,6 +344,18 @@ def _participation_tab(
         after=after,
         limit=LEARNERS_PAGE,
     )
+    took_part: list[tuple[str, queries.Participation]] = []
+    if not has_roster:
+        # No roster to join: list who did anything here (the domain's grouped counts).
+        done = queries.participation(session, person, placement)
+        took_part = sorted(
+            (
+                (p.name or "", p)
+                for (platform, _sub), p in done.items()
+                if platform == placement.platform_id
+            ),
+            key=lambda item: item[0].casefold(),
+        )[:TOOK_PART_SHOWN]
     distribution = queries.rating_distribution(session, person, placement)
     rated = sum(distribution.values())
     return {
@@ -351,6 +365,7 @@ def _participation_tab(
         "only_not_started": only,
         "paged": after is not None,
         "has_roster": has_roster,
+        "took_part": [p for _name, p in took_part],
         "distribution": [
             (stars, count, round(100 * count / rated) if rated else 0)
             for stars, count in sorted(distribution.items(), reverse=True)

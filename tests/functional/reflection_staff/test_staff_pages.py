@@ -504,3 +504,21 @@ def test_the_launch_dispatcher_gets_the_overview_from_page(course: Course) -> No
         html = staff.page(read_token(lt), lt, placement)
     assert 'aria-current="page">History</a>' in html
     assert "No setting has been changed since the activity was placed." in html
+
+
+def test_without_a_roster_participation_lists_who_took_part(
+    client: FlaskClient, course: Course
+) -> None:
+    with factories.bind(course.session):
+        mine = ReflectionFactory(placement=course.placement, author_name="Ada Lovelace")
+        ReplyFactory(reflection=mine, author_name="Grace Hopper")
+        ReflectionFactory(placement=course.other_placement, author_name="Elsewhere Person")
+    course.session.commit()
+    page = client.get(course.url(), query_string={"lt": course.token(), "tab": "participation"})
+    text = text_of(page.text)
+    assert "does not share the course roster" in text
+    assert "Learners who took part" in text
+    assert "Ada Lovelace 13 words 0 0" in text
+    assert "Grace Hopper not yet 1 0" in text
+    assert "Elsewhere Person" not in text
+    assert "Find a learner by name" not in text
