@@ -311,6 +311,8 @@ def _reflections_tab(session: Any, person: Participant, placement: Placement) ->
             cursor = queries.Cursor(datetime.fromisoformat(str(after[0])), int(after[1]))
         except (TypeError, ValueError):
             cursor = None
+    if cursor is not None and not 0 < cursor.id < 2**31:
+        cursor = None  # not an id we gave out (and past what the databases can compare)
     if cursor is not None and cursor.created_at.tzinfo is None:
         cursor = queries.Cursor(cursor.created_at.replace(tzinfo=UTC), cursor.id)
     found = queries.peers_page(session, person, placement, after=cursor, limit=REFLECTIONS_PAGE)

@@ -21,6 +21,7 @@ from lrs_client.tables import JournalEntry
 from lti_tool.auth import read_token
 from lti_tool.db import get_session
 from lti_tool.features.reflection import staff
+from lti_tool.features.reflection.staff_forms import encode_cursor
 from tests import factories
 from tests.factories.reflection import (
     ContentRatingFactory,
@@ -110,6 +111,11 @@ def test_reflections_are_keyset_paged(client: FlaskClient, course: Course) -> No
     assert "Writer 24" in second.text
     assert "Writer 19" not in second.text
     # A cursor that is not ours is the first page, not an error.
+    huge = encode_cursor([utcnow().isoformat(), 10**30])
+    assert (
+        "Writer 00"
+        in client.get(course.url(), query_string={"lt": course.token(), "after": huge}).text
+    )
     odd = client.get(course.url(), query_string={"lt": course.token(), "after": "%%%"})
     assert odd.status_code == 200
     assert "Writer 00" in odd.text
