@@ -57,6 +57,8 @@ TAB_LABELS = {
 }
 REFLECTIONS_PAGE = 20
 LEARNERS_PAGE = 50
+#: Learners nudged by one press of "nudge all" (each is a statement; a request stays short).
+NUDGE_BATCH = 500
 #: Without a roster, this many of those who took part are listed (by name).
 TOOK_PART_SHOWN = 200
 
@@ -100,6 +102,10 @@ NOTICES = {
     "unreleased": N_("Peers' reflections are hidden again."),
     "nudged": N_("The learner will see your note on their next visit."),
     "nudged_all": N_("Every learner who has not started will see your note on their next visit."),
+    "nudged_some": N_(
+        "The first learners who have not started were nudged; %(left)s more remain: press "
+        "“Nudge all” again to nudge them."
+    ),
     "already_nudged": N_("This learner already has a note waiting; none was added."),
     "none_to_nudge": N_("Nobody is left to nudge."),
     "saved": N_("Settings saved. They apply now."),
@@ -157,7 +163,12 @@ def _back(placement: Placement, token: str, tab: str, done: str, **args: Any) ->
 
 def _notice() -> str | None:
     done = request.args.get("done", "")
-    return _(NOTICES[done]) if done in NOTICES else None
+    if done not in NOTICES:
+        return None
+    if done == "nudged_some":
+        left = request.args.get("left", "")
+        return _(NOTICES[done], left=int(left) if left.isdigit() and len(left) < 7 else 0)
+    return _(NOTICES[done])
 
 
 def _translated(messages: dict[str, str]) -> dict[str, str]:
@@ -489,9 +500,16 @@ def nudge(key: str, launch: LaunchContext, launch_token: str) -> BaseResponse:
         subs = staff_queries.not_started_subs(session, person, placement)
         waiting = staff_queries.waiting_nudges(session, placement, subs)
         subs = [sub for sub in subs if sub not in waiting]
-        for sub in subs:
+        # A batch a request: each nudge is its own statement, and a request must end well
+        # within a worker's timeout; the next press nudges the rest (who now have a note
+        # waiting are skipped).
+        left = max(0, len(subs) - NUDGE_BATCH)
+        for sub in subs[:NUDGE_BATCH]:
             operations.nudge(session, person, placement, visit, sub, message)
-        done = "nudged_all" if subs else "none_to_nudge"
+        done = "nudged_some" if left else "nudged_all" if subs else "none_to_nudge"
+        if left:
+            session.commit()
+            return _back(placement, launch_token, "participation", done, left=left)
     else:
         sub = request.form.get("learner", "")
         if not sub or not staff_queries.is_roster_learner(session, placement, sub):

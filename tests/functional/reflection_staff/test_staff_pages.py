@@ -528,3 +528,23 @@ def test_without_a_roster_participation_lists_who_took_part(
     assert "Grace Hopper not yet 1 0" in text
     assert "Elsewhere Person" not in text
     assert "Find a learner by name" not in text
+
+
+def test_nudge_all_goes_in_batches_each_press_nudging_the_next(
+    client: FlaskClient, course: Course, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(staff, "NUDGE_BATCH", 2)
+    roster(course, *[(f"l-{n}", f"Learner {n}") for n in range(5)])
+    lt = course.token(nrps=MEMBERS_URL)
+    first = client.post(course.url("/nudge"), data={"lt": lt, "all": "1"})
+    assert "left=3" in first.headers["Location"]
+    shown = text_of(client.get(first.headers["Location"]).text)
+    assert "3 more remain: press “Nudge all” again" in shown
+    assert (
+        "left=1"
+        in client.post(course.url("/nudge"), data={"lt": lt, "all": "1"}).headers["Location"]
+    )
+    last = client.post(course.url("/nudge"), data={"lt": lt, "all": "1"})
+    assert "done=nudged_all" in last.headers["Location"]
+    subs = course.session.scalars(select(Nudge.learner_sub).order_by(Nudge.id)).all()
+    assert subs == [f"l-{n}" for n in range(5)]
