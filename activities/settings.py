@@ -209,24 +209,22 @@ def change_wording(
     if title is not None:
         title = " ".join(title.split())
         if not title:
+            # TRANSLATORS: staff-only (the settings page)
             raise Invalid(N_("Give the activity a title."), code="title_missing")
         if len(title) > MAX_TITLE_CHARS:
-            raise Invalid(
-                N_("Keep the title under %(limit)s characters."),
-                code="too_long",
-                params={"limit": MAX_TITLE_CHARS},
-            )
+            # TRANSLATORS: staff-only (the settings page)
+            too_long = N_("Keep the title under %(limit)s characters.")
+            raise Invalid(too_long, code="too_long", params={"limit": MAX_TITLE_CHARS})
         wanted["title"] = title
     if prompt is not None:
         prompt = prompt.strip()
         if not prompt:
+            # TRANSLATORS: staff-only (the settings page)
             raise Invalid(N_("Write the question learners will answer."), code="prompt_missing")
         if len(prompt) > MAX_PROMPT_CHARS:
-            raise Invalid(
-                N_("Keep the prompt under %(limit)s characters."),
-                code="too_long",
-                params={"limit": MAX_PROMPT_CHARS},
-            )
+            # TRANSLATORS: staff-only (the settings page)
+            too_long = N_("Keep the prompt under %(limit)s characters.")
+            raise Invalid(too_long, code="too_long", params={"limit": MAX_PROMPT_CHARS})
         wanted["prompt"] = prompt
     now = utcnow()
     rows = []
