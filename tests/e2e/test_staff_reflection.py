@@ -113,7 +113,7 @@ def test_staff_overview_and_participation_are_accessible(
     tabs.get_by_role("link", name="Participation").click()
     expect(page.get_by_role("heading", name="Participation", level=2)).to_be_visible()
     expect(page.get_by_role("table")).to_contain_text("Learner Number 7")
-    nudge_all = page.get_by_role("button", name="Nudge all 30 learners who have not started")
+    nudge_all = page.get_by_role("button", name="Nudge all who have not started (30)")
     expect(nudge_all).to_be_visible()
     expect(
         page.get_by_role("list", name="Ratings, from 5 (very useful) to 1 (not useful)")

@@ -82,7 +82,7 @@ def test_overview_shows_counts_tabs_and_every_reflection_with_real_names(
     assert "Elsewhere Person" not in text
     assert "Helpful: 1" in text
     assert "Will try: 1" in text
-    assert "1 reply" in text
+    assert "Replies: 1" in text
     assert "Grace Hopper" in text
     assert "<em>idea</em>" in page.text
     assert 'aria-current="page">Reflections</a>' in page.text
@@ -244,7 +244,7 @@ def test_participation_joins_the_roster_with_activity_and_pages_it(
     rows = re.findall(r'<tr data-learner="([^"]+)">(.*?)</tr>', page.text, re.S)
     assert len(rows) == 50
     by_sub = {sub: text_of(html) for sub, html in rows}
-    assert by_sub["learner-001"].startswith("Learner 001 1 reflection 0 0")
+    assert by_sub["learner-001"].startswith("Learner 001 1 0 0")
     assert by_sub["learner-002"].startswith("Learner 002 not started 1 2")
     assert next(iter(by_sub)) == "ana"  # by name, accents folded
     more = re.search(r'href="([^"]*after=[^"]*)"', page.text)
@@ -336,9 +336,9 @@ def test_content_relevance_is_a_text_bar_chart_with_the_words(
     course.session.commit()
     page = client.get(course.url(), query_string={"lt": course.token(), "tab": "participation"})
     text = text_of(page.text)
-    assert "5 stars 2 (67%)" in text
-    assert "2 stars 1 (33%)" in text
-    assert "1 star 0 (0%)" in text
+    assert "Rated 5 2 (67%)" in text
+    assert "Rated 2 1 (33%)" in text
+    assert "Rated 1 0 (0%)" in text
     assert "“practical”" in text
     assert "“too abstract”" in text
     assert 'id="grades-heading">Grades</h2>' in page.text
@@ -524,7 +524,7 @@ def test_without_a_roster_participation_lists_who_took_part(
     text = text_of(page.text)
     assert "does not share the course roster" in text
     assert "Learners who took part" in text
-    assert "Ada Lovelace 13 words 0 0" in text
+    assert "Ada Lovelace Words: 13 0 0" in text
     assert "Grace Hopper not yet 1 0" in text
     assert "Elsewhere Person" not in text
     assert "Find a learner by name" not in text
