@@ -75,7 +75,8 @@ def test_rewording_is_checked_and_kept_in_the_history(world: World) -> None:
     assert change_wording(world.session, staff, world.placement, title="Week 2") == []
     with pytest.raises(Invalid) as refused:
         change_wording(world.session, staff, world.placement, prompt="x" * 4_001)
-    assert refused.value.text == "Keep the prompt under 4000 characters."
+    assert refused.value.message == "Keep the prompt under %(limit)s characters."
+    assert refused.value.params == {"limit": 4000}
     with pytest.raises(NotAllowed):
         change_wording(world.session, world.learner(1), world.placement, title="Mine")
     assert [c.name for c in history(world.session, world.placement)] == ["title"]
