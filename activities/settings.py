@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import JSON, ForeignKey, Index, String
+from sqlalchemy import JSON, ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from activities.db import Base, UtcDateTime, utcnow
@@ -238,3 +238,80 @@ def change_settings(
         session.add_all(rows)
         session.flush()
     return rows
+
+
+MAX_TITLE_CHARS = 200
+MAX_PROMPT_CHARS = 4_000
+#: The placement's own columns staff may reword; their changes share the settings' history.
+WORDING = ("title", "prompt")
+
+
+def change_wording(
+    session: Session,
+    person: Participant,
+    placement: Placement,
+    *,
+    title: str | None = None,
+    prompt: str | None = None,
+) -> list[SettingChange]:
+    """Change the placement's title or prompt as staff ``person`` (flushed), each change kept
+    in the settings' history. The LMS keeps its own copy of the link's title: it changes
+    there only when the instructor edits the link in the LMS."""
+    if not person.is_staff or person.platform_id != placement.platform_id:
+        raise NotAllowed("Only instructors of this course can change its settings.")
+    wanted: dict[str, str] = {}
+    if title is not None:
+        title = " ".join(title.split())
+        if not title:
+            # TRANSLATORS: staff-only (the settings page)
+            raise Invalid(N_("Give the activity a title."), code="title_missing")
+        if len(title) > MAX_TITLE_CHARS:
+            # TRANSLATORS: staff-only (the settings page)
+            too_long = N_("Keep the title under %(limit)s characters.")
+            raise Invalid(too_long, code="too_long", params={"limit": MAX_TITLE_CHARS})
+        wanted["title"] = title
+    if prompt is not None:
+        prompt = prompt.strip()
+        if not prompt:
+            # TRANSLATORS: staff-only (the settings page)
+            raise Invalid(N_("Write the question learners will answer."), code="prompt_missing")
+        if len(prompt) > MAX_PROMPT_CHARS:
+            # TRANSLATORS: staff-only (the settings page)
+            too_long = N_("Keep the prompt under %(limit)s characters.")
+            raise Invalid(too_long, code="too_long", params={"limit": MAX_PROMPT_CHARS})
+        wanted["prompt"] = prompt
+    now = utcnow()
+    rows = []
+    for name, value in wanted.items():
+        old = getattr(placement, name)
+        if old == value:
+            continue
+        setattr(placement, name, value)
+        rows.append(
+            SettingChange(
+                placement_id=placement.id,
+                name=name,
+                old_value=old,
+                new_value=value,
+                changed_by_platform_id=person.platform_id,
+                changed_by_sub=person.sub,
+                changed_by_name=person.name,
+                changed_at=now,
+            )
+        )
+    if rows:
+        session.add_all(rows)
+        session.flush()
+    return rows
+
+
+def history(session: Session, placement: Placement, *, limit: int = 200) -> list[SettingChange]:
+    """The placement's setting changes, newest first."""
+    return list(
+        session.scalars(
+            select(SettingChange)
+            .where(SettingChange.placement_id == placement.id)
+            .order_by(SettingChange.changed_at.desc(), SettingChange.id.desc())
+            .limit(limit)
+        )
+    )

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         7, ge=0, description="How long a rotated-out key stays published in the JWKS."
     )
     http_timeout_seconds: float = Field(10.0, gt=0)
+    roster_max_age_minutes: int = Field(
+        5,
+        ge=0,
+        le=24 * 60,
+        description="A staff page fetches the course roster (NRPS) again when it is older.",
+    )
     proxy_fix_hops: int = Field(
         0, ge=0, description="Number of TLS-terminating proxies in front of the tool."
     )

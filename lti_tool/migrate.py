@@ -21,6 +21,7 @@ def target_metadata() -> list[MetaData]:
     import activities.grading
     import activities.placements
     import activities.reflection.models
+    import activities.roster
     import activities.settings  # noqa: F401
     import lrs_client.tables
     import lti_tool.models  # noqa: F401

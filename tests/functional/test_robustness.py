@@ -112,6 +112,27 @@ def _fields(token: str, value: str) -> dict[str, str]:
         "after": value,
         "edit": value,
         "page": value,
+        # The reflection's staff pages (reflection/staff.py): actions, search, paging, settings.
+        "action": value,
+        "learner": value,
+        "all": value,
+        "message": value,
+        "back": value,
+        "q": value,
+        "show": value,
+        "tab": value,
+        "done": value,
+        "purpose": value,
+        "due_at": value,
+        "anonymity_allowed": value,
+        "reveal_rule": value,
+        "reveal_after_peers": value,
+        "reveal_at": value,
+        "min_words": value,
+        "edit_window_minutes": value,
+        "several_per_learner": value,
+        "grade_reflections": value,
+        "grade_replies": value,
     }
 
 
@@ -345,6 +366,15 @@ def test_state_changing_posts_without_the_right_token_are_refused(
         ("/events", None, 401, "must be opened from your LMS"),
         ("/events", seeded.other_platform_staff, 400, "not the one your LMS opened"),
     ]
+    for action in ("settings", "nudge", "release", "roster", "reflections/1/feature",
+                   "reflections/1/private-reply"):  # fmt: skip
+        path = f"/a/{key}/staff/{action}"
+        cases += [
+            (path, None, 401, "must be opened from your LMS"),
+            (path, seeded.learner, 403, "Only instructors"),
+            (path, seeded.other_platform_staff, 403, "another activity"),
+            (path, seeded.forged, 401, "could not confirm who you are"),
+        ]
     before = _counts(db_session)
     for path, token, status, words in cases:
         data = {**form, "score": "5", "event": "initialized", "placement": key}
