@@ -212,9 +212,10 @@ class ItemForm:
         except ValueError:
             self.score_maximum = -1.0
         if not 0 < self.score_maximum <= MAX_SCORE_MAXIMUM:
+            limit = f"{MAX_SCORE_MAXIMUM:g}"
             self.errors[self.name("score_maximum")] = _(
                 "The maximum score must be a number above 0 and up to %(limit)s.",
-                limit=f"{MAX_SCORE_MAXIMUM:g}",
+                limit=limit,
             )
 
 
