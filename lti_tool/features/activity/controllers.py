@@ -105,7 +105,7 @@ def _dispatch(launch: LaunchContext, token: str, placement: Placement) -> str:
 def frame_page(launch: LaunchContext, token: str, placement: Placement) -> str:
     """The frame's own page: title and prompt; for staff the roster and a test score."""
     roster = course_roster(launch) if launch.is_staff else ([], None)
-    notice = NOTICES.get(request.args.get("notice", ""))
+    notice = NOTICES.get(request.args.get("done", ""))
     return _page(launch, token, placement, roster, gettext(notice) if notice else None)
 
 
@@ -200,7 +200,15 @@ def resend_grades(key: str, launch: LaunchContext, launch_token: str) -> BaseRes
     session.commit()
     # Post/redirect/get; a page id (never the token) rides in the query of this in-frame link.
     return redirect(
-        url_for(".show", key=placement.key, page=page_id, notice="resent", _anchor="grades"), 303
+        url_for(
+            ".show",
+            key=placement.key,
+            page=page_id,
+            done="resent",  # the notice (the reflection's staff page reads the same word)
+            tab="participation",  # where a reflection's staff page shows the grades
+            _anchor="grades",
+        ),
+        303,
     )
 
 

@@ -27,7 +27,7 @@ from activities.settings import history as settings_history
 from lti_tool.auth import staff_required
 from lti_tool.db import current_settings, get_session
 from lti_tool.errors import UserFacingError
-from lti_tool.features.activity.controllers import tokens_placement
+from lti_tool.features.activity.controllers import grades_context, tokens_placement
 from lti_tool.features.reflection.staff_forms import (
     CHECKBOXES,
     NUMBERS,
@@ -109,6 +109,8 @@ NOTICES = {
     "already_nudged": N_("This learner already has a note waiting; none was added."),
     "none_to_nudge": N_("Nobody is left to nudge."),
     "saved": N_("Settings saved. They apply now."),
+    # the frame's "Re-send all" (activity/_grades.html) comes back here
+    "resent": N_("Every learner's score will be sent to the LMS again in a moment."),
     "unchanged": N_("Nothing was changed."),
     "roster_refreshed": N_("The course roster was refreshed."),
     "roster_failed": N_("The course roster could not be refreshed."),
@@ -297,6 +299,7 @@ def _overview(
         context |= _reflections_tab(session, person, placement)
     elif tab == "participation":
         context |= _participation_tab(session, person, placement, has_roster)
+        context["grades"] = grades_context(launch, placement)
     elif tab == "settings":
         form = form or SettingsForm.initial(placement)
         context |= {

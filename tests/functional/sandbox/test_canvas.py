@@ -15,23 +15,32 @@ import requests
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from activities.grading import SENT, QueuedScore
 from lti_tool.lti import ags, claims
 from lti_tool.lti.nrps import NrpsClient
 from lti_tool.lti.service_client import ServiceClient
 from lti_tool.lti.tool_configuration import canvas_configuration
-from lti_tool.models import GradeSync, Platform
+from lti_tool.models import Platform
 from sandbox import people
 from sandbox.app import REGISTRATION_TOKEN
 from sandbox.flavour import CANVAS, other_loopback_url
 from sandbox.registration import TOOL_CONFIGURATION
 from sandbox.storage import link_key
-from tests.functional.sandbox.harness import Forms, Sandbox, platform_row, running_sandbox
-from tests.functional.sandbox.test_full_flow import PROMPT, TITLE, submit
+from tests.functional.sandbox.harness import (
+    Forms,
+    Sandbox,
+    platform_row,
+    running_sandbox,
+    staff_tab,
+)
+from tests.functional.sandbox.test_full_flow import PROMPT, TITLE, send_scores, submit
 from tests.support.live import LiveServer
 
 DEEP_LINKING = "LtiDeepLinkingRequest"
 CANVAS_TOOL_ID_CLAIM = "https://canvas.instructure.com/lti/tool_id"
 SCOPES = [claims.SCOPE_LINEITEM, claims.SCOPE_SCORE]
+
+REFLECTION = "Next time I would ask the team what they already tried, then listen."
 
 
 @pytest.fixture
@@ -208,15 +217,27 @@ def test_canvas_round_trip_with_a_course_column_for_a_module_link(
     [link] = canvas.store.links()
     for item in canvas.store.lineitems(course_id=people.COURSE_ID):
         canvas.store.delete_lineitem(item["id"])
-    page = _launch(
-        instructor, canvas, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}", tool
+    learner = requests.Session()
+    learner_page = _launch(
+        learner, canvas, f"/launch/{people.LEARNERS[0].user_id}/link/{link['id']}", tool
     )
-    scored = submit(instructor, page, "test-score", user_id=people.LEARNERS[0].user_id, score="8")
-    text = Forms(scored.text).text
-    assert "Score sent to the LMS." in text
+    posted = submit(
+        learner,
+        learner_page,
+        None,
+        body=REFLECTION,
+    )
+    assert posted.status_code == 200, Forms(posted.text).text
+    assert send_scores(live_app) == 1
+    page = staff_tab(
+        instructor,
+        _launch(instructor, canvas, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}", tool),
+        "participation",
+    )
+    text = Forms(page.text).text
     assert "would not tie a gradebook column to this link (it answered 412)" in text
     [column] = canvas.store.lineitems(course_id=people.COURSE_ID)
     assert column["resource_link_id"] is None
-    assert [s["score_given"] for s in canvas.store.scores()] == [8]
-    sync = tool_session.scalars(select(GradeSync)).one()
-    assert sync.status == "sent"
+    assert [s["score_given"] for s in canvas.store.scores()] == [10]
+    row = tool_session.scalars(select(QueuedScore)).one()
+    assert row.status == SENT

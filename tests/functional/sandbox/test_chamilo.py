@@ -21,13 +21,15 @@ from lti_tool.lti.service_client import PlatformServiceError, ServiceClient
 from lti_tool.models import Deployment
 from sandbox import people
 from tests.functional.sandbox.harness import Forms, Sandbox, platform_row
-from tests.functional.sandbox.test_full_flow import submit
+from tests.functional.sandbox.test_full_flow import send_scores, submit
 from tests.support.live import LiveServer
 
 TITLE = "After the field trip"
 PROMPT = "What surprised you most, and why?"
 LEARNER = people.LEARNERS[0]
 ALL_SCOPES = [claims.SCOPE_LINEITEM, claims.SCOPE_RESULT_READONLY, claims.SCOPE_SCORE]
+
+REFLECTION = "Next time I would ask the team what they already tried, then listen."
 
 
 def _cli(app: Flask, *args: str) -> str:
@@ -105,12 +107,18 @@ def test_an_activity_placed_from_chamilo_opens_without_its_custom_value(
     session.expire_all()
     assert session.get(Placement, placement.id).resource_link_id == f"sbx-link-{link['id']}"
 
-    # The instructor's test score reaches the gradebook: the score media type is accepted.
-    staff = launch(instructor, chamilo, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}")
-    scored = submit(instructor, staff, "test-score", user_id=LEARNER.user_id, score="8")
-    assert "Score sent to the LMS." in Forms(scored.text).text, Forms(scored.text).text
+    # The learner's reflection is scored and reaches the gradebook: Chamilo accepts the score
+    # media type (its 415 refused the plain JSON one).
+    posted = submit(
+        learner,
+        page,
+        None,
+        body=REFLECTION,
+    )
+    assert posted.status_code == 200, Forms(posted.text).text
+    assert send_scores(live_app) == 1
     [score] = chamilo.store.scores()
-    assert (score["user_id"], score["score_given"]) == (LEARNER.user_id, 8)
+    assert (score["user_id"], score["score_given"]) == (LEARNER.user_id, 10)
 
 
 def test_deployment_ids_change_per_course_and_between_deep_linking_and_launches(

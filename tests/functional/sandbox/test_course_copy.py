@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from activities.grading import QueuedScore
 from activities.placements import Placement
 from sandbox import people
-from tests.functional.sandbox.harness import Forms, Sandbox
+from tests.functional.sandbox.harness import Forms, Sandbox, staff_tab
 from tests.functional.sandbox.test_full_flow import (
     PROMPT,
     TITLE,
@@ -48,7 +48,11 @@ def test_a_copied_course_grades_into_its_own_gradebook(
     [course] = [c for c in sandbox.store.courses() if c["copied_from"] == people.COURSE_ID]
     [copy_link] = sandbox.store.links(course["id"])
     assert copy_link["custom"] == link["custom"]
-    copy_page = launch(browser, sandbox, f"/launch/{INSTRUCTOR}/link/{copy_link['id']}", tool)
+    copy_page = staff_tab(
+        browser,
+        launch(browser, sandbox, f"/launch/{INSTRUCTOR}/link/{copy_link['id']}", tool),
+        "participation",
+    )
     # The copy starts with no grades of the original's learners.
     assert "No scores yet" in Forms(copy_page.text).text
     learner_copy = launch(
@@ -76,7 +80,11 @@ def test_a_copied_course_grades_into_its_own_gradebook(
     assert [(r.placement_id, r.score_given) for r in rows] == [(original.id, 10), (copy.id, 5)]
 
     # The original course's launches still open and grade the original: re-sent from there.
-    again = launch(browser, sandbox, f"/launch/{INSTRUCTOR}/link/{link['id']}", tool)
+    again = staff_tab(
+        browser,
+        launch(browser, sandbox, f"/launch/{INSTRUCTOR}/link/{link['id']}", tool),
+        "participation",
+    )
     submit(browser, again, "resend-grades")
     send_scores(live_app)
     assert [s["score_given"] for s in sandbox.store.scores(original_item["id"])] == [10, 10]

@@ -19,7 +19,7 @@ from activities.reflection import operations as ops
 from lti_tool.auth import read_token
 from lti_tool.grades import GradeWorker
 from sandbox import people
-from tests.functional.sandbox.harness import Forms, Sandbox
+from tests.functional.sandbox.harness import Forms, Sandbox, staff_tab
 from tests.support.live import LiveServer
 
 TITLE = "After the case study"
@@ -144,13 +144,14 @@ def test_login_launch_deep_linking_score_and_roster(
     assert tool_session.get(Placement, placement.id).resource_link_id == f"sbx-link-{link['id']}"
 
     # The instructor opens it: the roster comes from NRPS, a score goes through AGS.
-    staff_page = launch(
-        instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}", tool
+    staff_page = staff_tab(
+        instructor,
+        launch(instructor, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/link/{link['id']}", tool),
+        "participation",
     )
     staff_text = Forms(staff_page.text).text
-    for person in people.PEOPLE:
+    for person in people.LEARNERS:
         assert person.name in staff_text
-    assert "Ada Lovelace — Instructor" in staff_text
     assert "No scores yet" in staff_text
 
     # The learner reflects: one reflection is full marks under the default rule. The score

@@ -223,7 +223,9 @@ def test_a_refusal_is_shown_with_the_lms_message_and_re_send_all_tries_again(
 
     client = course.app.test_client()
     lt = course.staff_token()
-    page = client.get(f"/placements/{course.placement.key}", query_string={"lt": lt})
+    page = client.get(
+        f"/placements/{course.placement.key}", query_string={"lt": lt, "tab": "participation"}
+    )
     assert page.status_code == 200
     text = Forms(page.get_data(as_text=True)).text
     assert "Grades in the LMS" in text
@@ -353,7 +355,8 @@ def test_the_grades_list_speaks_the_launch_language(course: Course) -> None:
     course.post(course.learner(0))
     client = course.app.test_client()
     page = client.get(
-        f"/placements/{course.placement.key}", query_string={"lt": course.staff_token("es-ES")}
+        f"/placements/{course.placement.key}",
+        query_string={"lt": course.staff_token("es-ES"), "tab": "participation"},
     )
     text = Forms(page.get_data(as_text=True)).text
     assert "Calificaciones en el LMS" in text
@@ -370,7 +373,17 @@ def test_a_rule_asking_for_nothing_gives_full_marks_at_the_learners_launch(
     browser = requests.Session()
     picker = launch(browser, sandbox, f"/launch/{people.INSTRUCTOR.user_id}/deep-linking",
                     live_app.url)  # fmt: skip
-    submit(browser, submit(browser, picker, "picker", title=TITLE, prompt="Why?", grading="on"))
+    submit(
+        browser,
+        submit(
+            browser,
+            picker,
+            "picker",
+            title=TITLE,
+            prompt="What would you do differently next time, and why?",
+            grading="on",
+        ),
+    )
     [link] = sandbox.store.links()
     placement = tool_session.scalars(select(Placement)).one()
     placement.settings = {"grade_reflections": 0, "grade_replies": 0}

@@ -101,7 +101,7 @@ def test_a_new_placement_s_settings_are_validated_all_at_once() -> None:
             {"min_words": -1, "reveal_rule": "after_date", "anonymity_allowed": "yes", "x": 1},
         )
     assert set(refused.value.by_name) == {"min_words", "reveal_at", "anonymity_allowed", "x"}
-    assert refused.value.by_name["min_words"].text == "Enter a whole number from 0 to 1000."
+    assert refused.value.by_name["min_words"].text == "Enter a whole number from 0 to 1,000."
 
 
 def test_a_grading_rule_that_asks_for_nothing_is_refused() -> None:
