@@ -27,7 +27,7 @@ from activities.settings import history as settings_history
 from lti_tool.auth import staff_required
 from lti_tool.db import current_settings, get_session
 from lti_tool.errors import UserFacingError
-from lti_tool.features.activity.controllers import tokens_placement
+from lti_tool.features.activity.controllers import grades_context, tokens_placement
 from lti_tool.features.reflection.staff_forms import (
     CHECKBOXES,
     NUMBERS,
@@ -297,6 +297,8 @@ def _overview(
         context |= _reflections_tab(session, person, placement)
     elif tab == "participation":
         context |= _participation_tab(session, person, placement, has_roster)
+        # The tab ends with the grades list (activity/_grades.html), which needs these.
+        context["grades"] = grades_context(launch, placement)
     elif tab == "settings":
         form = form or SettingsForm.initial(placement)
         context |= {

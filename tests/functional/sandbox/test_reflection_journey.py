@@ -224,7 +224,7 @@ def feature(story: Story, person: people.Person) -> None:
     overview = story.open(people.INSTRUCTOR)
     target = story.reflection_of(person)
     story.submit(people.INSTRUCTOR, overview, f"/staff/reflections/{target.id}/feature")
-    story.expect_verbs("launched", "featured")
+    story.expect_verbs("launched", "recognised")  # the profile's verb for featuring
     story.session.expire_all()
     assert story.reflection_of(person).featured_at is not None
 
