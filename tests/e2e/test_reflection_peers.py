@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import BrowserContext, FrameLocator, Page, expect
 
+from sandbox.people import INSTRUCTOR, LEARNERS
 from tests.e2e import a11y
 from tests.e2e.conftest import one_database
 from tests.e2e.journeys import (
-    INSTRUCTOR,
-    LEARNERS,
     PROMPT,
     TITLE,
     Sandbox,
