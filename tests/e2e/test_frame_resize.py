@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Frame, Page
+from playwright.sync_api import BrowserContext, Frame, Page, expect
 
 from tests.e2e.conftest import PHONE, one_database
 from tests.e2e.journeys import (
@@ -117,6 +117,10 @@ def test_instructor_placement_is_all_in_view_without_scrolling_the_frame(
     place_activity(page, sandbox, tmp_path)
     page.set_viewport_size(PHONE)
     open_placement(page, sandbox, INSTRUCTOR.user_id)
+    # The instructor view's longest tab: participation, with the grades at its bottom.
+    tool = page.frame_locator("#tool-frame")
+    tool.get_by_role("link", name="Participation").click()
+    expect(tool.get_by_role("heading", name="Grades in the LMS")).to_be_visible()
     frame = tool_frame(page, sandbox)
     height = _settled_height(page, frame)
     # Taller than the 70%-of-the-window frame the sandbox starts with: the case that hid it.

@@ -163,10 +163,13 @@ def test_instructor_sees_the_learners_score_sent_without_cookies(
     assert send_scores(live_app) == 1
 
     frame = open_placement(page, sandbox, INSTRUCTOR.user_id)
-    roster = frame.get_by_role("region", name="Course roster")
+    frame.get_by_role("link", name="Participation").click()
+    roster = frame.get_by_role("region", name="Learners and what each has done here")
     for person in LEARNERS:
-        expect(roster.get_by_text(person.name)).to_be_visible()
-    row = frame.get_by_role("row", name=LEARNER.name)
+        expect(roster.get_by_role("rowheader", name=person.name)).to_be_visible()
+    row = frame.get_by_role("region", name="Each learner's latest score").get_by_role(
+        "row", name=LEARNER.name
+    )
     expect(row).to_contain_text("10 / 10")
     expect(row).to_contain_text("Sent")
     a11y.assert_accessible(tool_frame(page, sandbox))

@@ -153,6 +153,7 @@ def test_placement_pages_in_the_lms(
     open_as_learner(page, sandbox)
     _look(page, tool_frame(page, sandbox), tmp_path, "placement-learner")
     open_placement(page, sandbox, INSTRUCTOR.user_id)
+    page.frame_locator("#tool-frame").get_by_role("link", name="Participation").click()
     expect(
         page.frame_locator("#tool-frame").get_by_role("heading", name="Grades in the LMS")
     ).to_be_visible()
