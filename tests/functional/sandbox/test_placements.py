@@ -157,9 +157,9 @@ def test_an_unreachable_roster_is_shown_not_hidden(
         message_type="LtiResourceLinkRequest",
         nrps={"context_memberships_url": "http://127.0.0.1:9/members"},
     )
-    page = client.get("/placements/k-1", query_string={"lt": lt})
+    page = client.get("/placements/k-1", query_string={"lt": lt, "tab": "participation"})
     assert page.status_code == 200
-    assert "The course roster could not be loaded:" in Forms(page.text).text
+    assert "The course roster could not be refreshed:" in Forms(page.text).text
     assert "could not be reached" in page.text
 
 
@@ -242,7 +242,7 @@ def test_grading_off_never_creates_a_line_item(
         message_type="LtiResourceLinkRequest",
         ags_endpoint={"scope": [], "lineitems": "http://127.0.0.1:9/li"},
     )
-    page = client.get("/placements/k-1", query_string={"lt": lt})
+    page = client.get("/placements/k-1", query_string={"lt": lt, "tab": "participation"})
     assert "Grading is off for this activity" in Forms(page.text).text
     assert 'id="resend-grades"' not in page.text
     assert client.post("/placements/k-1/grades/resend", data={"lt": lt}).status_code == 303
