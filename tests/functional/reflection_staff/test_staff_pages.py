@@ -341,7 +341,7 @@ def test_content_relevance_is_a_text_bar_chart_with_the_words(
     assert "Rated 1 0 (0%)" in text
     assert "“practical”" in text
     assert "“too abstract”" in text
-    assert 'id="grades-heading">Grades</h2>' in page.text
+    assert 'id="grades-heading">Grades in the LMS</h2>' in page.text
 
 
 def test_settings_save_with_one_commit_and_show_in_history_in_words(
